@@ -1,0 +1,108 @@
+/// Reverse-mode autodiff: ops record a node on the active tape while a differentiated closure runs.
+///
+/// Outside such a closure (inference, optimizer updates) nothing is recorded and ops cost nothing extra.
+/// A tensor used by several ops receives the sum of their gradients.
+public final class Tape {
+    struct Node {
+        let output: Tensor
+        let inputs: [Tensor]
+        let backward: (Tensor) -> [Tensor?]
+    }
+
+    nonisolated(unsafe) static var current: Tape?
+    private var nodes: [Node] = []
+
+    /// True when an op with these inputs must record itself (a tape is active and an input needs grad).
+    @inline(__always)
+    public static func isRecording(_ inputs: Tensor...) -> Bool {
+        current != nil && inputs.contains { $0.requiresGrad }
+    }
+
+    /// True when an op with these inputs must record itself.
+    @inline(__always)
+    public static func isRecording(_ inputs: [Tensor]) -> Bool {
+        current != nil && inputs.contains { $0.requiresGrad }
+    }
+
+    /// Records `output = op(inputs)` with its vector–Jacobian product `backward(gradOutput) -> [gradInput]`
+    /// (one entry per input, nil for no gradient). Does nothing when not recording. Returns `output`.
+    @discardableResult @inline(__always)
+    public static func record(
+        _ output: Tensor, inputs: [Tensor], backward: @escaping (Tensor) -> [Tensor?]
+    ) -> Tensor {
+        guard let tape = current, inputs.contains(where: { $0.requiresGrad }) else { return output }
+        output.requiresGrad = true
+        tape.nodes.append(Node(output: output, inputs: inputs, backward: backward))
+        return output
+    }
+
+    /// Runs `body` with recording switched off (inference, updates).
+    public static func withoutRecording<R>(_ body: () throws -> R) rethrows -> R {
+        let saved = current
+        current = nil
+        defer { current = saved }
+        return try body()
+    }
+
+    /// Runs `body` on a fresh tape and returns its value with the gradients of that value with respect to
+    /// `sources` (zeros for a source the value does not depend on). The seed gradient is ones.
+    public static func valueAndGradients(
+        wrt sources: [Tensor], _ body: () throws -> Tensor
+    ) rethrows -> (value: Tensor, gradients: [Tensor]) {
+        let tape = Tape()
+        let saved = current
+        current = tape
+        let value: Tensor
+        do {
+            defer { current = saved }
+            value = try body()
+        }
+        let grads = withoutRecording { tape.backpropagate(from: value, to: sources) }
+        return (value.detached(), grads)
+    }
+
+    private func backpropagate(from value: Tensor, to sources: [Tensor]) -> [Tensor] {
+        var grads: [ObjectIdentifier: Tensor] = [ObjectIdentifier(value): Tensor(shape: value.shape, repeating: 1)]
+        let keep = Set(sources.map(ObjectIdentifier.init))
+        for node in nodes.reversed() {
+            let outID = ObjectIdentifier(node.output)
+            guard let g = grads[outID] else { continue }
+            if !keep.contains(outID) { grads[outID] = nil }
+            let inputGrads = node.backward(g)
+            precondition(inputGrads.count == node.inputs.count, "Tape: backward returned \(inputGrads.count) gradients for \(node.inputs.count) inputs")
+            for (input, gi) in zip(node.inputs, inputGrads) where input.requiresGrad {
+                guard let gi else { continue }
+                precondition(gi.shape == input.shape, "Tape: gradient shape \(gi.shape) for input of shape \(input.shape)")
+                let id = ObjectIdentifier(input)
+                grads[id] = grads[id].map { add($0, gi) } ?? gi
+            }
+        }
+        nodes.removeAll()
+        return sources.map { grads[ObjectIdentifier($0)] ?? Tensor(zeros: $0.shape) }
+    }
+}
+
+/// Gradient of a scalar function of one tensor: `grad(f)(x)` = ∂f/∂x.
+public func grad(_ f: @escaping (Tensor) -> Tensor) -> (Tensor) -> Tensor {
+    { x in valueAndGrad(f)(x).1 }
+}
+
+/// Value and gradient of a scalar function of one tensor.
+public func valueAndGrad(_ f: @escaping (Tensor) -> Tensor) -> (Tensor) -> (Tensor, Tensor) {
+    { x in
+        let v = valueAndGrad { (xs: [Tensor]) in f(xs[0]) }([x])
+        return (v.0, v.1[0])
+    }
+}
+
+/// Value and gradients of a function of several tensors, one gradient per argument.
+public func valueAndGrad(_ f: @escaping ([Tensor]) -> Tensor) -> ([Tensor]) -> (Tensor, [Tensor]) {
+    { xs in valueAndGrad(at: xs, f) }
+}
+
+/// Evaluates `f(xs)` and its gradient with respect to each of `xs` (which are not modified).
+public func valueAndGrad(at xs: [Tensor], _ f: ([Tensor]) throws -> Tensor) rethrows -> (Tensor, [Tensor]) {
+    let leaves = xs.map { Tensor(shape: $0.shape, storage: $0.storage, requiresGrad: true) }
+    let r = try Tape.valueAndGradients(wrt: leaves) { try f(leaves) }
+    return (r.value, r.gradients)
+}

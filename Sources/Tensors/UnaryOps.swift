@@ -1,0 +1,99 @@
+import Foundation
+
+/// Element-wise unary ops and activations: neg, exp, log, sqrt, pow, relu, gelu, tanh, sigmoid.
+
+/// Forward kernel shared by the unary ops: `out[i] = f(x[i])`, split across cores when large.
+@inline(__always)
+func mapUnary(_ x: Tensor, _ f: (Float) -> Float) -> Tensor {
+    let out = Tensor(uninitialized: x.shape)
+    let o = out.mutableData, p = x.data
+    Parallel.forEach(x.count) { r in for i in r { o[i] = f(p[i]) } }
+    return out
+}
+
+/// Backward kernel shared by the unary ops: `gx[i] = g[i] · d(x[i], y[i])`.
+@inline(__always)
+func mapUnaryBackward(_ g: Tensor, _ x: Tensor, _ y: Tensor, _ d: (Float, Float) -> Float) -> Tensor {
+    let out = Tensor(uninitialized: x.shape)
+    let o = out.mutableData, pg = g.data, px = x.data, py = y.data
+    Parallel.forEach(x.count) { r in for i in r { o[i] = pg[i] * d(px[i], py[i]) } }
+    return out
+}
+
+public func neg(_ x: Tensor) -> Tensor {
+    let out = mapUnary(x) { -$0 }
+    guard Tape.isRecording(x) else { return out }
+    return Tape.record(out, inputs: [x]) { g in [neg(g)] }
+}
+
+public func exp(_ x: Tensor) -> Tensor {
+    let out = mapUnary(x) { Foundation.exp($0) }
+    guard Tape.isRecording(x) else { return out }
+    return Tape.record(out, inputs: [x]) { g in [mapUnaryBackward(g, x, out) { _, y in y }] }
+}
+
+public func log(_ x: Tensor) -> Tensor {
+    let out = mapUnary(x) { Foundation.log($0) }
+    guard Tape.isRecording(x) else { return out }
+    return Tape.record(out, inputs: [x]) { g in [mapUnaryBackward(g, x, out) { x, _ in 1 / x }] }
+}
+
+public func sqrt(_ x: Tensor) -> Tensor {
+    let out = mapUnary(x) { $0.squareRoot() }
+    guard Tape.isRecording(x) else { return out }
+    return Tape.record(out, inputs: [x]) { g in [mapUnaryBackward(g, x, out) { _, y in 0.5 / y }] }
+}
+
+/// `x ** exponent` element-wise.
+public func pow(_ x: Tensor, _ exponent: Float) -> Tensor {
+    let out = mapUnary(x) { Foundation.pow($0, exponent) }
+    guard Tape.isRecording(x) else { return out }
+    return Tape.record(out, inputs: [x]) { g in
+        [mapUnaryBackward(g, x, out) { x, _ in exponent * Foundation.pow(x, exponent - 1) }]
+    }
+}
+
+public func relu(_ x: Tensor) -> Tensor {
+    let out = mapUnary(x) { $0 > 0 ? $0 : 0 }
+    guard Tape.isRecording(x) else { return out }
+    return Tape.record(out, inputs: [x]) { g in [mapUnaryBackward(g, x, out) { x, _ in x > 0 ? 1 : 0 }] }
+}
+
+public func tanh(_ x: Tensor) -> Tensor {
+    let out = mapUnary(x) { Foundation.tanh($0) }
+    guard Tape.isRecording(x) else { return out }
+    return Tape.record(out, inputs: [x]) { g in [mapUnaryBackward(g, x, out) { _, y in 1 - y * y }] }
+}
+
+public func sigmoid(_ x: Tensor) -> Tensor {
+    let out = mapUnary(x) { 1 / (1 + Foundation.exp(-$0)) }
+    guard Tape.isRecording(x) else { return out }
+    return Tape.record(out, inputs: [x]) { g in [mapUnaryBackward(g, x, out) { _, y in y * (1 - y) }] }
+}
+
+/// How GELU is computed: the exact erf form or PyTorch's `approximate="tanh"` form.
+public enum GELUApproximation: Sendable { case none, tanh }
+
+/// GELU activation, `x · Φ(x)`; `.tanh` is PyTorch's `approximate="tanh"`.
+public func gelu(_ x: Tensor, approximate: GELUApproximation = .none) -> Tensor {
+    let k: Float = 0.7978845608028654  // sqrt(2/pi)
+    let out: Tensor
+    switch approximate {
+    case .none: out = mapUnary(x) { 0.5 * $0 * (1 + Foundation.erf($0 * 0.7071067811865476)) }
+    case .tanh: out = mapUnary(x) { 0.5 * $0 * (1 + Foundation.tanh(k * ($0 + 0.044715 * $0 * $0 * $0))) }
+    }
+    guard Tape.isRecording(x) else { return out }
+    return Tape.record(out, inputs: [x]) { g in
+        switch approximate {
+        case .none:
+            return [mapUnaryBackward(g, x, out) { x, _ in
+                0.5 * (1 + Foundation.erf(x * 0.7071067811865476)) + x * 0.3989422804014327 * Foundation.exp(-0.5 * x * x)
+            }]
+        case .tanh:
+            return [mapUnaryBackward(g, x, out) { x, _ in
+                let t = Foundation.tanh(k * (x + 0.044715 * x * x * x))
+                return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * k * (1 + 3 * 0.044715 * x * x)
+            }]
+        }
+    }
+}

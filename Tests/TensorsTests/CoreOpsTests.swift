@@ -1,0 +1,87 @@
+import Tensors
+import TestSupport
+import XCTest
+
+/// Element-wise, reduction, matmul and layout ops against PyTorch fixtures and finite differences.
+final class CoreOpsTests: XCTestCase {
+    func testBinaryOpsMatchPyTorch() throws {
+        try checkOp("add_broadcast") { x, _ in add(x[0], x[1]) }
+        try checkOp("sub_broadcast") { x, _ in sub(x[0], x[1]) }
+        try checkOp("mul_broadcast") { x, _ in mul(x[0], x[1]) }
+        try checkOp("div_broadcast") { x, _ in div(x[0], x[1]) }
+        try checkOp("maximum") { x, _ in maximum(x[0], x[1]) }
+    }
+
+    func testUnaryOpsMatchPyTorch() throws {
+        try checkOp("exp") { x, _ in exp(x[0]) }
+        try checkOp("log") { x, _ in log(x[0]) }
+        try checkOp("sqrt") { x, _ in sqrt(x[0]) }
+        try checkOp("pow") { x, _ in pow(x[0], 3) }
+        try checkOp("relu") { x, _ in relu(x[0]) }
+        try checkOp("tanh") { x, _ in tanh(x[0]) }
+        try checkOp("sigmoid") { x, _ in sigmoid(x[0]) }
+        try checkOp("gelu_erf") { x, _ in gelu(x[0]) }
+        try checkOp("gelu_tanh") { x, _ in gelu(x[0], approximate: .tanh) }
+    }
+
+    func testReductionsMatchPyTorch() throws {
+        try checkOp("sum_axes") { x, _ in sum(x[0], axes: [0, 2]) }
+        try checkOp("sum_keepdim") { x, _ in sum(x[0], axes: [1], keepDims: true) }
+        try checkOp("mean_all") { x, _ in mean(x[0]) }
+        try checkOp("max_axis") { x, _ in max(x[0], axis: 1) }
+    }
+
+    func testMatmulMatchesPyTorch() throws {
+        try checkOp("matmul_2d") { x, _ in matmul(x[0], x[1]) }
+        try checkOp("matmul_batched") { x, _ in matmul(x[0], x[1]) }
+        try checkOp("matmul_shared_rhs") { x, _ in matmul(x[0], x[1]) }
+        try checkOp("matmul_transposed") { x, _ in matmul(x[0], x[1], transposeA: true, transposeB: true) }
+        try checkOp("linear_weight") { x, _ in matmul(x[0], x[1], transposeB: true) }
+    }
+
+    func testLayoutOpsMatchPyTorch() throws {
+        try checkOp("permute") { x, _ in permute(x[0], [2, 0, 1]) }
+        try checkOp("transpose") { x, _ in transpose(x[0], 0, 1) }
+        try checkOp("reshape") { x, _ in reshape(x[0], [4, -1]) }
+    }
+
+    func testFiniteDifferences() {
+        var rng = RandomGenerator(seed: 1)
+        let a = Tensor.randn([2, 3, 4], using: &rng), b = Tensor.randn([3, 1], using: &rng)
+        let pos = Tensor.uniform([2, 3, 4], low: 0.5, high: 2, using: &rng)
+        checkGradientsNumerically([a, b]) { x in add(x[0], x[1]) }
+        checkGradientsNumerically([a, b]) { x in sub(x[0], x[1]) }
+        checkGradientsNumerically([a, b]) { x in mul(x[0], x[1]) }
+        checkGradientsNumerically([a, pos]) { x in div(x[0], x[1]) }
+        checkGradientsNumerically([a]) { x in exp(x[0]) }
+        checkGradientsNumerically([pos]) { x in log(x[0]) }
+        checkGradientsNumerically([pos]) { x in sqrt(x[0]) }
+        checkGradientsNumerically([a]) { x in pow(x[0], 3) }
+        checkGradientsNumerically([a]) { x in tanh(x[0]) }
+        checkGradientsNumerically([a]) { x in sigmoid(x[0]) }
+        checkGradientsNumerically([a]) { x in gelu(x[0]) }
+        checkGradientsNumerically([a]) { x in gelu(x[0], approximate: .tanh) }
+        checkGradientsNumerically([pos]) { x in relu(x[0] - 1.25) }
+        checkGradientsNumerically([a]) { x in sum(x[0], axes: [0, 2]) }
+        checkGradientsNumerically([a]) { x in mean(x[0], axes: [1], keepDims: true) }
+        checkGradientsNumerically([a]) { x in max(x[0], axis: 2) }
+        checkGradientsNumerically([a]) { x in permute(x[0], [1, 2, 0]) }
+        checkGradientsNumerically([a]) { x in reshape(x[0], [6, 4]) }
+        let m = Tensor.randn([2, 4, 5], using: &rng), w = Tensor.randn([3, 5], using: &rng)
+        checkGradientsNumerically([m, w]) { x in matmul(x[0], x[1], transposeB: true) }
+        checkGradientsNumerically([m, m]) { x in matmul(x[0], x[1], transposeA: true) }
+    }
+
+    func testParameterUsedTwiceAccumulatesBothGradients() {
+        let x = Tensor(shape: [3], [1, 2, 3])
+        let g = grad { x in sum(mul(x, x) + x) }(x)
+        XCTAssertEqual(g.scalars, [3, 5, 7])
+    }
+
+    func testNothingIsRecordedOutsideATape() {
+        let w = Tensor(shape: [2], [1, 2])
+        w.requiresGrad = true
+        let y = mul(w, w)
+        XCTAssertFalse(y.requiresGrad, "ops outside valueAndGrad must not record")
+    }
+}
