@@ -37,12 +37,14 @@ final class CoreOpsTests: XCTestCase {
         try checkOp("matmul_shared_rhs") { x, _ in matmul(x[0], x[1]) }
         try checkOp("matmul_transposed") { x, _ in matmul(x[0], x[1], transposeA: true, transposeB: true) }
         try checkOp("linear_weight") { x, _ in matmul(x[0], x[1], transposeB: true) }
+        try checkOp("linear") { x, _ in linear(x[0], weight: x[1], bias: x[2]) }
     }
 
     func testLayoutOpsMatchPyTorch() throws {
         try checkOp("permute") { x, _ in permute(x[0], [2, 0, 1]) }
         try checkOp("transpose") { x, _ in transpose(x[0], 0, 1) }
         try checkOp("reshape") { x, _ in reshape(x[0], [4, -1]) }
+        try checkOp("slice") { x, _ in slice(x[0], axis: 1, 1..<3) }
     }
 
     func testFiniteDifferences() {
@@ -67,9 +69,11 @@ final class CoreOpsTests: XCTestCase {
         checkGradientsNumerically([a]) { x in max(x[0], axis: 2) }
         checkGradientsNumerically([a]) { x in permute(x[0], [1, 2, 0]) }
         checkGradientsNumerically([a]) { x in reshape(x[0], [6, 4]) }
+        checkGradientsNumerically([a]) { x in slice(x[0], axis: -1, 1..<3) }
         let m = Tensor.randn([2, 4, 5], using: &rng), w = Tensor.randn([3, 5], using: &rng)
         checkGradientsNumerically([m, w]) { x in matmul(x[0], x[1], transposeB: true) }
         checkGradientsNumerically([m, m]) { x in matmul(x[0], x[1], transposeA: true) }
+        checkGradientsNumerically([m, w, Tensor.randn([3], using: &rng)]) { x in linear(x[0], weight: x[1], bias: x[2]) }
     }
 
     func testParameterUsedTwiceAccumulatesBothGradients() {
