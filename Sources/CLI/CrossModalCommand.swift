@@ -1,0 +1,10 @@
+import ArgumentParser
+
+/// The `crossmodal` command-line tool.
+@main
+struct CrossModalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "crossmodal",
+        abstract: "Image–text cross-modal fusion models on a Swift tensor engine.",
+        subcommands: [DemoCommand.self, BenchCommand.self])
+}

@@ -1,0 +1,8 @@
+import Tensors
+
+/// A module that maps one tensor to one tensor; what `Sequential` chains.
+public protocol UnaryLayer: Module {
+    func callAsFunction(_ x: Tensor) -> Tensor
+}
+
+extension Linear: UnaryLayer {}
