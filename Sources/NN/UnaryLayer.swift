@@ -6,3 +6,8 @@ public protocol UnaryLayer: Module {
 }
 
 extension Linear: UnaryLayer {}
+extension LayerNorm: UnaryLayer {}
+extension Dropout: UnaryLayer {}
+extension ReLU: UnaryLayer {}
+extension GELU: UnaryLayer {}
+extension Tanh: UnaryLayer {}

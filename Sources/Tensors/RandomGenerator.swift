@@ -15,6 +15,15 @@ public struct RandomGenerator: RandomNumberGenerator, Sendable {
         s = (splitmix(), splitmix(), splitmix(), splitmix())
     }
 
+    /// The generator's full state, for checkpoints: `RandomGenerator(state:)` continues the same stream.
+    public var state: [UInt64] { [s.0, s.1, s.2, s.3] }
+
+    /// Restores a generator from `state` (four words, as returned by `state`).
+    public init(state: [UInt64]) {
+        precondition(state.count == 4, "RandomGenerator: state needs 4 words, got \(state.count)")
+        s = (state[0], state[1], state[2], state[3])
+    }
+
     @inline(__always)
     public mutating func next() -> UInt64 {
         let result = ((s.1 &* 5) << 7 | (s.1 &* 5) >> 57) &* 9
