@@ -8,10 +8,12 @@ let package = Package(
         .library(name: "Tensors", targets: ["Tensors"]),
         .library(name: "NN", targets: ["NN"]),
         .library(name: "Optim", targets: ["Optim"]),
+        .library(name: "Training", targets: ["Training"]),
         .executable(name: "crossmodal", targets: ["CLI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
     ],
     targets: [
         .systemLibrary(
@@ -23,13 +25,15 @@ let package = Package(
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
         .target(name: "NN", dependencies: ["Tensors"]),
         .target(name: "Optim", dependencies: ["Tensors", "NN"]),
+        .target(name: "Training", dependencies: ["Tensors", "NN", "Optim", "Yams"]),
         .executableTarget(
             name: "CLI",
-            dependencies: ["Tensors", "NN", "Optim", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["Tensors", "NN", "Optim", "Training", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .target(name: "TestSupport", dependencies: ["Tensors"], path: "Tests/TestSupport"),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "Tensors", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "OptimTests", dependencies: ["Optim", "NN", "Tensors", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Optim", "NN", "Tensors", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )
