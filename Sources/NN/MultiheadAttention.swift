@@ -1,0 +1,80 @@
+import Tensors
+
+/// PyTorch `nn.MultiheadAttention(embed_dim, num_heads, dropout, bias, batch_first=True)`: the same keys
+/// (`in_proj_weight` [3E, E], `in_proj_bias` [3E], `out_proj.weight`, `out_proj.bias`), the same init
+/// (xavier-uniform in-projection, zero biases) and the same results, on [B, L, E] inputs.
+///
+/// The projections use the fused `linear` op: self-attention (query, key and value the same tensor object)
+/// projects with one GEMM against the whole [3E, E] weight, and key-is-value cross-attention projects keys
+/// and values with one GEMM; the fused attention op reads the packed result in place.
+/// Differences from PyTorch: a query with every key masked gets a zero attention output (so the layer
+/// outputs `out_proj.bias`) and zero weights where PyTorch's `need_weights=True` path gives NaN; returned
+/// weights are constants (no gradient) and, in training, taken before dropout.
+public final class MultiheadAttention: Module {
+    public let embedDim: Int
+    public let heads: Int
+    /// Dropout probability on the attention weights, applied only in training mode.
+    public let dropout: Float
+    public let inProjWeight: Tensor
+    public let inProjBias: Tensor?
+    public let outProj: Linear
+
+    public init(embedDim: Int, heads: Int, dropout: Float = 0, bias: Bool = true) {
+        precondition(heads > 0 && embedDim % heads == 0, "MultiheadAttention: embedDim \(embedDim) must be divisible by heads \(heads)")
+        self.embedDim = embedDim
+        self.heads = heads
+        self.dropout = dropout
+        // PyTorch's order: out_proj is built first, then `_reset_parameters` redraws in_proj_weight
+        // (xavier_uniform_, fan_in E, fan_out 3E) and zeroes both biases.
+        outProj = Linear(embedDim, embedDim, bias: bias)
+        let bound = (6 / Float(4 * embedDim)).squareRoot()
+        inProjWeight = Tensor.uniform([3 * embedDim, embedDim], low: -bound, high: bound, using: &Random.generator)
+        inProjBias = bias ? Tensor(zeros: [3 * embedDim]) : nil
+        outProj.bias?.assign(Tensor(zeros: [embedDim]))
+        super.init()
+        register(parameter: "in_proj_weight", inProjWeight)
+        if let inProjBias { register(parameter: "in_proj_bias", inProjBias) }
+        register(module: "out_proj", outProj)
+    }
+
+    /// Attends `query` [B, Lq, E] over `key` [B, Lk, E] / `value` [B, Lk, E]. `keyPaddingMask` [B, Lk] and
+    /// boolean attention masks are `true` where attention is blocked; `attentionMask` is [Lq, Lk] or
+    /// [B·heads, Lq, Lk]. With `needWeights`, also returns the attention weights averaged over heads
+    /// [B, Lq, Lk], or per head [B, heads, Lq, Lk] when `averageAttentionWeights` is false.
+    public func callAsFunction(
+        _ query: Tensor, _ key: Tensor, _ value: Tensor,
+        keyPaddingMask: Mask? = nil, attentionMask: AttentionMask? = nil,
+        needWeights: Bool = false, averageAttentionWeights: Bool = true
+    ) -> (output: Tensor, weights: Tensor?) {
+        let e = embedDim
+        for (name, t) in [("query", query), ("key", key), ("value", value)] {
+            precondition(t.rank == 3 && t.shape[2] == e,
+                         "MultiheadAttention: \(name) must be [B, L, \(e)] (batch first), got shape \(t.shape)")
+        }
+        let p = isTraining ? dropout : 0
+        let attended: (output: Tensor, weights: Tensor?)
+        if query === key && key === value {
+            let qkv = linear(query, weight: inProjWeight, bias: inProjBias)
+            attended = scaledDotProductAttention(
+                packedQKV: qkv, heads: heads, keyPaddingMask: keyPaddingMask, attentionMask: attentionMask,
+                dropout: p, generator: &Random.generator, returnWeights: needWeights)
+        } else if key === value {
+            let q = project(query, 0..<e), kv = project(key, e..<3 * e)
+            attended = scaledDotProductAttention(
+                query: q, packedKeyValue: kv, heads: heads, keyPaddingMask: keyPaddingMask,
+                attentionMask: attentionMask, dropout: p, generator: &Random.generator, returnWeights: needWeights)
+        } else {
+            attended = scaledDotProductAttention(
+                query: project(query, 0..<e), key: project(key, e..<2 * e), value: project(value, 2 * e..<3 * e),
+                heads: heads, keyPaddingMask: keyPaddingMask, attentionMask: attentionMask, dropout: p,
+                generator: &Random.generator, returnWeights: needWeights)
+        }
+        let weights = attended.weights.map { averageAttentionWeights ? mean($0, axes: [1]) : $0 }
+        return (outProj(attended.output), weights)
+    }
+
+    /// `x` through the rows `rows` of the in-projection.
+    private func project(_ x: Tensor, _ rows: Range<Int>) -> Tensor {
+        linear(x, weight: slice(inProjWeight, axis: 0, rows), bias: inProjBias.map { slice($0, axis: 0, rows) })
+    }
+}
