@@ -31,7 +31,7 @@ public enum Safetensors {
         let start = 8 + Int(headerLength)
         let json: Any
         do {
-            json = try JSONSerialization.jsonObject(with: data.subdata(in: 8..<start))
+            json = try JSONSerialization.jsonObject(with: data.subdata(in: data.startIndex + 8..<data.startIndex + start))
         } catch {
             throw SafetensorsError.malformedHeader(path: path, reason: "header is not valid JSON")
         }
@@ -54,24 +54,25 @@ public enum Safetensors {
             else {
                 throw SafetensorsError.malformedHeader(path: path, reason: "entry '\(name)' needs dtype, shape and data_offsets")
             }
-            let shape = shapeAny.compactMap { ($0 as? NSNumber)?.intValue }
-            let offsets = offsetsAny.compactMap { ($0 as? NSNumber)?.intValue }
+            let shape = shapeAny.compactMap { $0 as? Int }
+            let offsets = offsetsAny.compactMap { $0 as? Int }
             guard shape.count == shapeAny.count, shape.allSatisfy({ $0 >= 0 }), offsets.count == 2 else {
                 throw SafetensorsError.malformedHeader(path: path, reason: "entry '\(name)' has a bad shape or data_offsets")
             }
             guard let dtype = DType(rawValue: dtypeName) else {
                 throw SafetensorsError.unsupportedDType(path: path, tensor: name, dtype: dtypeName)
             }
-            var elements = 1
+            var bytes = dtype.size
             for d in shape {
-                let (p, overflow) = elements.multipliedReportingOverflow(by: d)
+                let (p, overflow) = bytes.multipliedReportingOverflow(by: d)
                 guard !overflow else { throw SafetensorsError.malformedHeader(path: path, reason: "entry '\(name)' shape \(shape) overflows") }
-                elements = p
+                bytes = p
             }
+            let elements = bytes / dtype.size
             let (begin, end) = (offsets[0], offsets[1])
-            guard begin >= 0, begin <= end, end <= payload, end - begin == elements * dtype.size else {
+            guard begin >= 0, begin <= end, end <= payload, end - begin == bytes else {
                 throw SafetensorsError.badOffsets(
-                    path: path, tensor: name, begin: begin, end: end, expectedBytes: elements * dtype.size, payload: payload)
+                    path: path, tensor: name, begin: begin, end: end, expectedBytes: bytes, payload: payload)
             }
             let t = Tensor(uninitialized: shape)
             data.withUnsafeBytes { raw in dtype.convert(raw.baseAddress! + start + begin, count: elements, into: t.mutableData) }
