@@ -16,7 +16,7 @@ public struct CheckpointStore {
     /// The directory of the checkpoint after `step` steps.
     public func url(step: Int) -> URL {
         let digits = String(step)
-        return directory.appendingPathComponent("step-" + String(repeating: "0", count: max(0, 6 - digits.count)) + digits)
+        return directory.appendingPathComponent("step-" + String(repeating: "0", count: max(0, 6 - digits.count)) + digits, isDirectory: true)
     }
 
     /// Every checkpoint directory with its step, newest first (validity not checked).
@@ -24,7 +24,7 @@ public struct CheckpointStore {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
         return names.compactMap { name -> (step: Int, url: URL)? in
             guard name.hasPrefix("step-"), let step = Int(name.dropFirst(5)), step >= 0 else { return nil }
-            return (step, directory.appendingPathComponent(name))
+            return (step, directory.appendingPathComponent(name, isDirectory: true))
         }.sorted { $0.step > $1.step }
     }
 

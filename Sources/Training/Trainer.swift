@@ -77,7 +77,7 @@ public final class Trainer<Model: Module> {
     }
 
     /// Trains from the current step to `stopStep` (default `config.steps`), checkpointing every
-    /// `checkpoint_every` steps and at the end. Throws `TrainingError.diverged` after `non_finite_patience`
+    /// `checkpoint_every` steps and at the end (except during a run of skipped non-finite steps). Throws `TrainingError.diverged` after `non_finite_patience`
     /// non-finite steps in a row (the last checkpoint stays on disk), or file errors.
     @discardableResult
     public func train(until stopStep: Int? = nil) throws -> TrainingSummary {
@@ -139,7 +139,8 @@ public final class Trainer<Model: Module> {
                     throw TrainingError.diverged(step: step, consecutive: consecutiveNonFinite, lastCheckpoint: lastCheckpoint)
                 }
             }
-            if step == end || (config.checkpointEvery > 0 && step % config.checkpointEvery == 0) {
+            // No checkpoint inside a non-finite streak: the newest one on disk stays a healthy state.
+            if consecutiveNonFinite == 0, step == end || (config.checkpointEvery > 0 && step % config.checkpointEvery == 0) {
                 try saveCheckpoint(elapsed: record.elapsedSeconds)
             }
         }
