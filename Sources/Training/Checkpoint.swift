@@ -58,7 +58,7 @@ public struct Checkpoint {
         var state = state
         for (name, data) in weights { state.checksums[name] = FNV1a.hex(data) }
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return weights.map { (name: $0.0, data: $0.1) } + [(stateFile, try! encoder.encode(state))]
     }
 

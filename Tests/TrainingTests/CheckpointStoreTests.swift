@@ -4,6 +4,8 @@ import Tensors
 import XCTest
 
 final class CheckpointStoreTests: XCTestCase {
+    override func tearDown() { removeTemporaryDirectories() }
+
     private func state(step: Int) -> TrainerState {
         TrainerState(step: step, learningRateFactor: 0.25, consecutiveNonFinite: 1, elapsedSeconds: 1.5,
                      random: RandomGenerator(seed: 3), config: TrainingConfig())

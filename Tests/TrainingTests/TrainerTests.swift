@@ -6,6 +6,8 @@ import Training
 import XCTest
 
 final class TrainerTests: XCTestCase {
+    override func tearDown() { removeTemporaryDirectories() }
+
     private func trainer(_ config: TrainingConfig, modelSeed: UInt64 = 1, evaluate: Trainer<TinyNet>.Evaluate? = nil,
                          messages: MessageLog? = nil) throws -> Trainer<TinyNet> {
         let progress = messages.map { log in ProgressReporter(style: .lines) { log.lines.append($0) } }

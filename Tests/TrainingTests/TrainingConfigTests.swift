@@ -3,6 +3,8 @@ import Training
 import XCTest
 
 final class TrainingConfigTests: XCTestCase {
+    override func tearDown() { removeTemporaryDirectories() }
+
     func testParsesEveryKeyAndDefaultsTheRest() throws {
         let c = try TrainingConfig(yaml: """
             steps: 500

@@ -40,11 +40,21 @@ func regressionLoss(batchSize: Int) -> Trainer<TinyNet>.Loss {
     }
 }
 
+/// Directories made by `temporaryDirectory`, deleted by `removeTemporaryDirectories`.
+nonisolated(unsafe) private var temporaryDirectories: [URL] = []
+
 /// A fresh empty directory under the temporary directory.
 func temporaryDirectory(_ name: String) -> URL {
     let url = FileManager.default.temporaryDirectory.appendingPathComponent("crossmodal-\(name)-\(UUID().uuidString)")
     try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    temporaryDirectories.append(url)
     return url
+}
+
+/// Deletes every directory made by `temporaryDirectory` (call from `tearDown`).
+func removeTemporaryDirectories() {
+    for url in temporaryDirectories { try? FileManager.default.removeItem(at: url) }
+    temporaryDirectories.removeAll()
 }
 
 /// A small config writing into `dir`.
