@@ -1,0 +1,167 @@
+import Foundation
+import NN
+import Optim
+import Tensors
+
+/// A config-driven training loop for any `Module`: AdamW with warmup + cosine, gradient clipping, a
+/// non-finite guard, atomic checkpoints with exact resume, `metrics.jsonl` and progress on stderr.
+///
+/// Step `s` (0-based) draws its data from `RandomGenerator(seed: config.seed &+ s)`, so the data order is a
+/// pure function of the seed and the step; dropout draws from `Random.generator`, which a fresh run seeds
+/// from `config.seed` and a checkpoint saves, so a resumed run continues bit for bit.
+public final class Trainer<Model: Module> {
+    /// The loss of `model` at a step, drawing its batch from `data`.
+    public typealias Loss = (_ model: Model, _ step: Int, _ data: inout RandomGenerator) throws -> Tensor
+    /// Evaluation metrics of `model` (run in eval mode, without gradients).
+    public typealias Evaluate = (_ model: Model) throws -> [String: Double]
+
+    public let model: Model
+    public let config: TrainingConfig
+    public let optimizer: AdamW
+    public let schedule: WarmupCosineSchedule
+    public let checkpoints: CheckpointStore
+    /// `output_dir/metrics.jsonl`.
+    public let metricsURL: URL
+    public let progress: ProgressReporter
+
+    /// Steps completed.
+    public private(set) var step = 0
+    /// Product of the non-finite back-offs so far; multiplies the scheduled learning rate.
+    public private(set) var learningRateFactor: Float = 1
+    /// Non-finite steps in a row so far.
+    public private(set) var consecutiveNonFinite = 0
+    /// The newest checkpoint written or resumed from.
+    public private(set) var lastCheckpoint: URL?
+
+    private let loss: Loss
+    private let evaluate: Evaluate?
+    private var elapsedBefore: Double = 0
+    private var randomRestored = false
+
+    /// Validates `config` (throwing `TrainingConfigError`) and builds the optimizer over `model`'s parameters.
+    public init(model: Model, config: TrainingConfig, loss: @escaping Loss, evaluate: Evaluate? = nil,
+                progress: ProgressReporter = ProgressReporter()) throws {
+        try config.validate()
+        self.model = model
+        self.config = config
+        self.loss = loss
+        self.evaluate = evaluate
+        self.progress = progress
+        optimizer = AdamW(parameters: model, learningRate: config.learningRate, betas: (config.beta1, config.beta2),
+                          eps: config.eps, weightDecay: config.weightDecay)
+        schedule = WarmupCosineSchedule(baseLearningRate: config.learningRate, warmupSteps: config.warmupSteps,
+                                        totalSteps: config.steps, minLearningRate: config.minLearningRate)
+        let output = URL(fileURLWithPath: config.outputDir)
+        checkpoints = CheckpointStore(directory: output.appendingPathComponent("checkpoints"), keep: config.keepCheckpoints)
+        metricsURL = output.appendingPathComponent("metrics.jsonl")
+    }
+
+    /// Loads the newest valid checkpoint of `output_dir` (reporting and skipping corrupted ones): weights,
+    /// optimizer state, back-off, `Random.generator`. Returns its step, or nil when there is none (a fresh run).
+    @discardableResult
+    public func resume() throws -> Int? {
+        let found = try checkpoints.loadNewestValid { self.progress.message("warning: \($0.description)") }
+        guard let checkpoint = found else { return nil }
+        try model.loadStateDict(checkpoint.model)
+        try optimizer.loadStateDict(checkpoint.optimizer)
+        let state = checkpoint.state
+        step = state.step
+        learningRateFactor = state.learningRateFactor
+        consecutiveNonFinite = state.consecutiveNonFinite
+        elapsedBefore = state.elapsedSeconds
+        Random.generator = state.random!
+        randomRestored = true
+        lastCheckpoint = checkpoint.url
+        progress.message("resumed from \(checkpoint.url.path) at step \(step)")
+        return step
+    }
+
+    /// Trains from the current step to `stopStep` (default `config.steps`), checkpointing every
+    /// `checkpoint_every` steps and at the end (except during a run of skipped non-finite steps). Throws `TrainingError.diverged` after `non_finite_patience`
+    /// non-finite steps in a row (the last checkpoint stays on disk), or file errors.
+    @discardableResult
+    public func train(until stopStep: Int? = nil) throws -> TrainingSummary {
+        let end = min(stopStep ?? config.steps, config.steps)
+        if step == 0 && !randomRestored {
+            guard checkpoints.checkpoints().isEmpty else {
+                throw TrainingError.existingCheckpoints(directory: checkpoints.directory.path)
+            }
+            Random.generator = RandomGenerator(seed: config.seed ^ 0x5EED_D20_0A7D_5EED)
+            randomRestored = true
+        }
+        try createDirectory(checkpoints.directory)
+        let metrics = try MetricsLog(url: metricsURL)
+        try metrics.truncate(after: step)
+        let startStep = step, clock = ContinuousClock(), start = clock.now
+        func elapsed() -> Double {
+            let d = clock.now - start
+            return elapsedBefore + Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+        }
+        var summary = TrainingSummary(startStep: startStep, endStep: startStep, losses: [], skippedSteps: 0,
+                                      lastEvaluation: [:], lastCheckpoint: lastCheckpoint, elapsedSeconds: elapsedBefore)
+        model.train()
+        while step < end {
+            let s = step
+            var data = RandomGenerator(seed: config.seed &+ UInt64(s))
+            let learningRate = schedule.learningRate(at: s) * learningRateFactor
+            let (value, gradients) = try valueAndGrad(model) { m in try loss(m, s, &data) }
+            var grads = gradients
+            let lossValue = value.item
+            let gradNorm = try clipGradNorm(&grads, maxNorm: config.clipNorm > 0 ? config.clipNorm : .infinity)
+            let skipped = !lossValue.isFinite || !gradNorm.isFinite
+            if skipped {
+                learningRateFactor *= config.nonFiniteBackoff
+                consecutiveNonFinite += 1
+                summary.skippedSteps += 1
+            } else {
+                optimizer.learningRate = learningRate
+                optimizer.step(grads)
+                consecutiveNonFinite = 0
+            }
+            step += 1
+            summary.losses.append(lossValue)
+            var record = MetricsRecord(step: step, loss: lossValue, gradNorm: gradNorm, learningRate: learningRate,
+                                       skipped: skipped, elapsedSeconds: elapsed())
+            if let evaluate, config.evalEvery > 0, step % config.evalEvery == 0 || step == config.steps {
+                model.eval()
+                defer { model.train() }
+                record.eval = try evaluate(model)
+                summary.lastEvaluation = record.eval
+            }
+            try metrics.append(record)
+            progress.update(step: step, total: config.steps, startStep: startStep, elapsed: record.elapsedSeconds - elapsedBefore,
+                            loss: lossValue, learningRate: learningRate, gradNorm: gradNorm, skipped: skipped,
+                            logEvery: config.logEvery)
+            if skipped {
+                progress.message("step \(step): non-finite loss \(lossValue) or gradient norm \(gradNorm); step skipped, "
+                                 + "learning rate factor now \(learningRateFactor)")
+                if consecutiveNonFinite >= config.nonFinitePatience {
+                    throw TrainingError.diverged(step: step, consecutive: consecutiveNonFinite, lastCheckpoint: lastCheckpoint)
+                }
+            }
+            // No checkpoint inside a non-finite streak: the newest one on disk stays a healthy state.
+            if consecutiveNonFinite == 0, step == end || (config.checkpointEvery > 0 && step % config.checkpointEvery == 0) {
+                try saveCheckpoint(elapsed: record.elapsedSeconds)
+            }
+        }
+        elapsedBefore = elapsed()
+        summary.endStep = step
+        summary.lastCheckpoint = lastCheckpoint
+        summary.elapsedSeconds = elapsedBefore
+        return summary
+    }
+
+    private func saveCheckpoint(elapsed: Double) throws {
+        let state = TrainerState(step: step, learningRateFactor: learningRateFactor, consecutiveNonFinite: consecutiveNonFinite,
+                                 elapsedSeconds: elapsed, random: Random.generator, config: config)
+        lastCheckpoint = try checkpoints.save(model: model.stateDict(), optimizer: optimizer.stateDict(), state: state)
+    }
+
+    private func createDirectory(_ url: URL) throws {
+        do {
+            try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        } catch {
+            throw TrainingError.unwritable(path: url.path, reason: "cannot create the directory (\(error.localizedDescription))")
+        }
+    }
+}
