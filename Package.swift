@@ -1,6 +1,12 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+/// Kernel targets: unchecked arithmetic in release, and sqrt without errno so square-root loops vectorise.
+let kernelSettings: [SwiftSetting] = [
+    .unsafeFlags(["-Ounchecked"], .when(configuration: .release)),
+    .unsafeFlags(["-Xcc", "-fno-math-errno"]),
+]
+
 let package = Package(
     name: "CrossModal",
     platforms: [.macOS(.v14)],
@@ -9,6 +15,8 @@ let package = Package(
         .library(name: "NN", targets: ["NN"]),
         .library(name: "Optim", targets: ["Optim"]),
         .library(name: "Training", targets: ["Training"]),
+        .library(name: "CrossModal", targets: ["CrossModal"]),
+        .library(name: "Tasks", targets: ["Tasks"]),
         .executable(name: "crossmodal", targets: ["CLI"]),
     ],
     dependencies: [
@@ -22,18 +30,22 @@ let package = Package(
         .target(
             name: "Tensors",
             dependencies: [.target(name: "CBLAS", condition: .when(platforms: [.linux]))],
-            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
+            swiftSettings: kernelSettings),
         .target(name: "NN", dependencies: ["Tensors"]),
-        .target(name: "Optim", dependencies: ["Tensors", "NN"]),
+        .target(name: "Optim", dependencies: ["Tensors", "NN"], swiftSettings: kernelSettings),
         .target(name: "Training", dependencies: ["Tensors", "NN", "Optim", "Yams"]),
+        .target(name: "CrossModal", dependencies: ["Tensors", "NN", "Optim"]),
+        .target(name: "Tasks", dependencies: ["Tensors", "CrossModal"]),
         .executableTarget(
             name: "CLI",
-            dependencies: ["Tensors", "NN", "Optim", "Training", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["Tensors", "NN", "Optim", "Training", "CrossModal", "Tasks", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .target(name: "TestSupport", dependencies: ["Tensors"], path: "Tests/TestSupport"),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "Tensors", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "OptimTests", dependencies: ["Optim", "NN", "Tensors", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Optim", "NN", "Tensors", "TestSupport"]),
+        .testTarget(name: "CrossModalTests", dependencies: ["CrossModal", "Optim", "NN", "Tensors", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "TasksTests", dependencies: ["Tasks", "CrossModal", "Optim", "NN", "Tensors", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

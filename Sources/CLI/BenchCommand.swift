@@ -37,5 +37,20 @@ struct OpsBench: ParsableCommand {
             print(String(format: "  %4d×%4d×%4d   %8.2f ms %6.1f GFLOP/s  %8.2f ms %6.1f GFLOP/s   %5.1f%%",
                          m, k, n, raw, flops / raw / 1e6, engine, flops / engine / 1e6, 100 * raw / engine))
         }
+        print("\nFused kernels at the seed shapes                 forward      forward+backward")
+        let x = Tensor.randn([32, 50, 768], using: &rng)
+        let gamma = Tensor(shape: [768], repeating: 1), beta = Tensor(zeros: [768])
+        report("layerNorm [32, 50, 768]", forward: { _ = layerNorm(x, weight: gamma, bias: beta) },
+               backward: { _ = valueAndGrad(at: [x, gamma, beta]) { t in sum(layerNorm(t[0], weight: t[1], bias: t[2])) } })
+        let scores = Tensor.randn([32, 8, 50, 32], using: &rng)
+        report("softmax [32, 8, 50, 32]", forward: { _ = softmax(scores) },
+               backward: { _ = valueAndGrad(at: [scores]) { t in sum(softmax(t[0])) } })
+    }
+
+    /// Prints the medians of a kernel's forward and of its forward+backward.
+    private func report(_ name: String, forward: () -> Void, backward: () -> Void) {
+        let f = Timing.medianMilliseconds(warmups: warmups, runs: runs, forward)
+        let b = Timing.medianMilliseconds(warmups: warmups, runs: runs, backward)
+        print(String(format: "  %-44@ %8.2f ms   %8.2f ms", name as NSString, f, b))
     }
 }
