@@ -146,30 +146,28 @@ private func attention(
     let pw = weights?.mutableData, pkeep = keep?.data
     let ppad = paddingBias?.data, pmask = maskBias?.data
 
-    BLAS.singleThreaded {
-        Parallel.forEach(bh, grain: 1) { tasks in
-            // Per-thread scratch: scores when the weights are not kept, dropped weights with dropout.
-            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: 2 * lqk)
-            defer { scratch.deallocate() }
-            for t in tasks {
-                let bi = t / h, hi = t % h
-                let s = pw.map { $0 + t * lqk } ?? scratch
-                BLAS.sgemm(transA: false, transB: true, m: lq, n: lk, k: d, alpha: alpha,
-                           a: pq + bi * lq * ldq + hi * d, lda: ldq, b: pk + bi * lk * ldk + hi * d, ldb: ldk,
-                           c: s, ldc: lk)
-                for i in 0..<lq {
-                    maskedSoftmaxRow(s + i * lk, lk, ppad.map { $0 + bi * lk }, pmask.map { $0 + t * maskStride + i * lk })
-                }
-                var p = UnsafePointer(s)
-                if let pkeep {
-                    let dropped = scratch + lqk, m = pkeep + t * lqk
-                    for j in 0..<lqk { dropped[j] = s[j] * m[j] }
-                    p = UnsafePointer(dropped)
-                }
-                BLAS.sgemm(transA: false, transB: false, m: lq, n: dv, k: lk,
-                           a: p, lda: lk, b: pv + bi * lk * ldv + hi * dv, ldb: ldv,
-                           c: po + bi * lq * ldo + hi * dv, ldc: ldo)
+    forEachTask(bh) { tasks in
+        // Per-thread scratch: scores when the weights are not kept, dropped weights with dropout.
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: 2 * lqk)
+        defer { scratch.deallocate() }
+        for t in tasks {
+            let bi = t / h, hi = t % h
+            let s = pw.map { $0 + t * lqk } ?? scratch
+            BLAS.sgemm(transA: false, transB: true, m: lq, n: lk, k: d, alpha: alpha,
+                       a: pq + bi * lq * ldq + hi * d, lda: ldq, b: pk + bi * lk * ldk + hi * d, ldb: ldk,
+                       c: s, ldc: lk)
+            for i in 0..<lq {
+                maskedSoftmaxRow(s + i * lk, lk, ppad.map { $0 + bi * lk }, pmask.map { $0 + t * maskStride + i * lk })
             }
+            var p = UnsafePointer(s)
+            if let pkeep {
+                let dropped = scratch + lqk, m = pkeep + t * lqk
+                for j in 0..<lqk { dropped[j] = s[j] * m[j] }
+                p = UnsafePointer(dropped)
+            }
+            BLAS.sgemm(transA: false, transB: false, m: lq, n: dv, k: lk,
+                       a: p, lda: lk, b: pv + bi * lk * ldv + hi * dv, ldb: ldv,
+                       c: po + bi * lq * ldo + hi * dv, ldc: ldo)
         }
     }
     let returned = returnWeights ? weights.map { Tensor(shape: $0.shape, storage: $0.storage) } : nil
@@ -182,47 +180,55 @@ private func attention(
         let gv = grads[v.input].map { $0.mutableData + vc }
         let pg = g.data, pw = weights.data, pkeep = keep?.data
         let pq = qt.data + qc, pk = kt.data + kc, pv = vt.data + vc
-        BLAS.singleThreaded {
-            Parallel.forEach(bh, grain: 1) { tasks in
-                let scratch = UnsafeMutablePointer<Float>.allocate(capacity: 2 * lqk)
-                defer { scratch.deallocate() }
-                for t in tasks {
-                    let bi = t / h, hi = t % h
-                    let w = pw + t * lqk, go = pg + bi * lq * ldo + hi * dv
-                    let dp = scratch, m = pkeep.map { $0 + t * lqk }
-                    if let gv {
-                        var p = w
-                        if let m {
-                            let dropped = scratch + lqk
-                            for j in 0..<lqk { dropped[j] = w[j] * m[j] }
-                            p = UnsafePointer(dropped)
-                        }
-                        // dV = Pᵀ·dO
-                        BLAS.sgemm(transA: true, transB: false, m: lk, n: dv, k: lq,
-                                   a: p, lda: lk, b: go, ldb: ldo, c: gv + bi * lk * ldv + hi * dv, ldc: ldv)
+        forEachTask(bh) { tasks in
+            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: 2 * lqk)
+            defer { scratch.deallocate() }
+            for t in tasks {
+                let bi = t / h, hi = t % h
+                let w = pw + t * lqk, go = pg + bi * lq * ldo + hi * dv
+                let dp = scratch, m = pkeep.map { $0 + t * lqk }
+                if let gv {
+                    var p = w
+                    if let m {
+                        let dropped = scratch + lqk
+                        for j in 0..<lqk { dropped[j] = w[j] * m[j] }
+                        p = UnsafePointer(dropped)
                     }
-                    guard gq != nil || gk != nil else { continue }
-                    // dP = dO·Vᵀ (through the dropout mask), then dS = P ⊙ (dP − rowsum(dP ⊙ P)).
-                    BLAS.sgemm(transA: false, transB: true, m: lq, n: lk, k: dv,
-                               a: go, lda: ldo, b: pv + bi * lk * ldv + hi * dv, ldb: ldv, c: dp, ldc: lk)
-                    if let m { for j in 0..<lqk { dp[j] *= m[j] } }
-                    for i in 0..<lq { softmaxBackwardRow(dp + i * lk, w + i * lk, lk) }
-                    if let gq {  // dQ = dS·K·scale
-                        BLAS.sgemm(transA: false, transB: false, m: lq, n: d, k: lk, alpha: alpha,
-                                   a: dp, lda: lk, b: pk + bi * lk * ldk + hi * d, ldb: ldk,
-                                   c: gq + bi * lq * ldq + hi * d, ldc: ldq)
-                    }
-                    if let gk {  // dK = dSᵀ·Q·scale
-                        BLAS.sgemm(transA: true, transB: false, m: lk, n: d, k: lq, alpha: alpha,
-                                   a: dp, lda: lk, b: pq + bi * lq * ldq + hi * d, ldb: ldq,
-                                   c: gk + bi * lk * ldk + hi * d, ldc: ldk)
-                    }
+                    // dV = Pᵀ·dO
+                    BLAS.sgemm(transA: true, transB: false, m: lk, n: dv, k: lq,
+                               a: p, lda: lk, b: go, ldb: ldo, c: gv + bi * lk * ldv + hi * dv, ldc: ldv)
+                }
+                guard gq != nil || gk != nil else { continue }
+                // dP = dO·Vᵀ (through the dropout mask), then dS = P ⊙ (dP − rowsum(dP ⊙ P)).
+                BLAS.sgemm(transA: false, transB: true, m: lq, n: lk, k: dv,
+                           a: go, lda: ldo, b: pv + bi * lk * ldv + hi * dv, ldb: ldv, c: dp, ldc: lk)
+                if let m { for j in 0..<lqk { dp[j] *= m[j] } }
+                for i in 0..<lq { softmaxBackwardRow(dp + i * lk, w + i * lk, lk) }
+                if let gq {  // dQ = dS·K·scale
+                    BLAS.sgemm(transA: false, transB: false, m: lq, n: d, k: lk, alpha: alpha,
+                               a: dp, lda: lk, b: pk + bi * lk * ldk + hi * d, ldb: ldk,
+                               c: gq + bi * lq * ldq + hi * d, ldc: ldq)
+                }
+                if let gk {  // dK = dSᵀ·Q·scale
+                    BLAS.sgemm(transA: true, transB: false, m: lk, n: d, k: lq, alpha: alpha,
+                               a: dp, lda: lk, b: pq + bi * lq * ldq + hi * d, ldb: ldq,
+                               c: gk + bi * lk * ldk + hi * d, ldc: ldk)
                 }
             }
         }
         return grads
     }
     return (out, returned)
+}
+
+/// Runs the (batch, head) tasks split across the cores with single-threaded BLAS, or in order with
+/// multi-threaded BLAS when there are fewer tasks than cores (never both at once).
+private func forEachTask(_ count: Int, _ body: (Range<Int>) -> Void) {
+    if count < Parallel.cores {
+        body(0..<count)
+    } else {
+        BLAS.singleThreaded { Parallel.forEach(count, grain: 1, body) }
+    }
 }
 
 /// In place: adds the optional bias rows, then a numerically stable softmax; a row with no finite score
