@@ -69,7 +69,7 @@ struct DemoCommand: ParsableCommand {
         }
         print("\nmodel             test accuracy   final loss   time")
         for (name, acc, loss, time, _) in rows {
-            print(String(format: "%-16@  %12.1f%%   %10.4f   %5.1f s", name as NSString, 100 * acc, loss, time))
+            print(String(format: "%-16@  %12.1f%%   %10.4f   %5.1f s", name.padding(toLength: 16, withPad: " ", startingAt: 0) as NSString, 100 * acc, loss, time))
         }
     }
 }
