@@ -63,6 +63,7 @@ public enum FusionInputError: Error, CustomStringConvertible, Equatable {
     case batchMismatch(visual: Int, text: Int)
     case maskShape(modality: Modality, expected: [Int], found: [Int])
     case nonFinite(modality: Modality, count: Int, total: Int)
+    case regionCount(found: Int, expected: Int)
 
     public var description: String {
         switch self {
@@ -76,6 +77,8 @@ public enum FusionInputError: Error, CustomStringConvertible, Equatable {
             return "\(m.rawValue) padding mask has shape \(found) but must be \(expected) ([batch, \(m == .visual ? "regions" : "tokens")], true = padding)"
         case let .nonFinite(m, count, total):
             return "\(m.rawValue) features contain \(count) NaN/Inf values out of \(total): clean the extractor output, or pass rejectNonFinite: false to let them through"
+        case let .regionCount(found, expected):
+            return "visual features have \(found) regions but this grid model was built for \(expected): use the same extractor grid, or build the model with regions: \(found)"
         }
     }
 }

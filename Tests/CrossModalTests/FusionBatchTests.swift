@@ -33,3 +33,19 @@ final class FusionBatchTests: XCTestCase {
               .nonFinite(modality: .text, count: 1, total: 48), mentions: "NaN/Inf")
     }
 }
+
+/// The grid baseline keeps region order and checks the grid size.
+final class GridConcatFusionTests: XCTestCase {
+    func testRegionOrderMattersAndGridSizeIsChecked() throws {
+        let model = GridConcatFusion(visualDim: 4, textDim: 3, regions: 3, width: 5, hidden: [8], classes: 2)
+        model.eval()
+        var rng = RandomGenerator(seed: 0)
+        let visual = Tensor.randn([1, 3, 4], using: &rng), text = Tensor.randn([1, 2, 3], using: &rng)
+        let swapped = concat([slice(visual, axis: 1, 1..<2), slice(visual, axis: 1, 0..<1), slice(visual, axis: 1, 2..<3)], axis: 1)
+        let a = try model(FusionBatch(visual: visual, text: text)), b = try model(FusionBatch(visual: swapped, text: text))
+        XCTAssertNotEqual(a.scalars, b.scalars, "positions are kept")
+        XCTAssertThrowsError(try model(FusionBatch(visual: Tensor(zeros: [1, 4, 4]), text: text))) { error in
+            XCTAssertEqual(error as? FusionInputError, .regionCount(found: 4, expected: 3))
+        }
+    }
+}
