@@ -37,14 +37,10 @@ struct SortOfCLEVRCommand: ParsableCommand {
             let url = URL(fileURLWithPath: out)
             let start = Date()
             let terminal = isatty(STDERR_FILENO) != 0
-            do {
-                try SortOfCLEVRFiles.generate(to: url, train: train, test: test, seed: seed) { split, done, total in
-                    guard done == total || done % (terminal ? 50 : 1000) == 0 else { return }
-                    let line = "\(split.rawValue): \(done)/\(total) images"
-                    FileHandle.standardError.write(Data((terminal ? "\r\u{1B}[2K" + line + (done == total ? "\n" : "") : line + "\n").utf8))
-                }
-            } catch let error as SortOfCLEVRError {
-                throw ValidationError(error.description)
+            try SortOfCLEVRFiles.generate(to: url, train: train, test: test, seed: seed) { split, done, total in
+                guard done == total || done % (terminal ? 50 : 1000) == 0 else { return }
+                let line = "\(split.rawValue): \(done)/\(total) images"
+                FileHandle.standardError.write(Data((terminal ? "\r\u{1B}[2K" + line + (done == total ? "\n" : "") : line + "\n").utf8))
             }
             let questions = (train + test) * SortOfCLEVRGenerator().questionsPerImage
             print(String(format: "wrote %d train and %d test images (%d questions) to %@ in %.1f s",
