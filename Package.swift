@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "Training", targets: ["Training"]),
         .library(name: "CrossModal", targets: ["CrossModal"]),
         .library(name: "Tasks", targets: ["Tasks"]),
+        .library(name: "Imaging", targets: ["Imaging"]),
         .executable(name: "crossmodal", targets: ["CLI"]),
     ],
     dependencies: [
@@ -27,6 +28,10 @@ let package = Package(
         .systemLibrary(
             name: "CBLAS", path: "Sources/CBLAS",
             providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(
+            name: "CPNG", path: "Sources/CPNG",
+            providers: [.apt(["libpng-dev"])]),
+        .target(name: "Imaging", dependencies: ["Tensors", "CPNG"]),
         .target(
             name: "Tensors",
             dependencies: [.target(name: "CBLAS", condition: .when(platforms: [.linux]))],
@@ -35,7 +40,7 @@ let package = Package(
         .target(name: "Optim", dependencies: ["Tensors", "NN"], swiftSettings: kernelSettings),
         .target(name: "Training", dependencies: ["Tensors", "NN", "Optim", "Yams"]),
         .target(name: "CrossModal", dependencies: ["Tensors", "NN", "Optim"]),
-        .target(name: "Tasks", dependencies: ["Tensors", "CrossModal"]),
+        .target(name: "Tasks", dependencies: ["Tensors", "CrossModal", "Imaging"]),
         .executableTarget(
             name: "CLI",
             dependencies: ["Tensors", "NN", "Optim", "Training", "CrossModal", "Tasks", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
@@ -45,7 +50,8 @@ let package = Package(
         .testTarget(name: "OptimTests", dependencies: ["Optim", "NN", "Tensors", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Optim", "NN", "Tensors", "TestSupport"]),
         .testTarget(name: "CrossModalTests", dependencies: ["CrossModal", "Optim", "NN", "Tensors", "TestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "TasksTests", dependencies: ["Tasks", "CrossModal", "Optim", "NN", "Tensors", "TestSupport"]),
+        .testTarget(name: "TasksTests", dependencies: ["Tasks", "CrossModal", "Optim", "NN", "Tensors", "TestSupport", "Imaging"]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Tensors", "TestSupport"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -1,0 +1,2 @@
+// libpng 1.6 from Debian's libpng-dev; only the simplified png_image API is used (no setjmp in Swift).
+#include <png.h>

@@ -1,0 +1,222 @@
+import Foundation
+import Imaging
+
+/// Sort-of-CLEVR on disk, for people and other tools:
+///
+///     DIR/vocab.json                 {"words": [...], "answers": [...], "max_tokens", "kinds", "seed", "train", "test", ...}
+///     DIR/<split>/images/000000.png  75×75 RGB images (split = train, test)
+///     DIR/<split>/questions.jsonl    one question per line: image, question, answer, answer_id, kind, relational, color
+///     DIR/<split>/scenes.jsonl       one scene per line: image and its objects (colour, shape, centre x, y)
+public enum SortOfCLEVRFiles {
+    public static let vocabularyFile = "vocab.json", questionsFile = "questions.jsonl", scenesFile = "scenes.jsonl"
+    public static let imagesFolder = "images"
+
+    /// Generates `train` and `test` images under `seed` (the same data as `SortOfCLEVRDataset.generate`) and
+    /// writes them to `directory` atomically: everything goes into a temporary directory next to it that is
+    /// renamed into place at the end, replacing an earlier dataset there. `progress(split, done, total)` is
+    /// called after every image.
+    public static func generate(to directory: URL, train: Int = SortOfCLEVR.trainImages, test: Int = SortOfCLEVR.testImages,
+                                seed: UInt64 = 0, generator: SortOfCLEVRGenerator = SortOfCLEVRGenerator(),
+                                progress: ((SortOfCLEVR.Split, Int, Int) -> Void)? = nil) throws {
+        let fm = FileManager.default
+        var isDirectory: ObjCBool = false
+        let exists = fm.fileExists(atPath: directory.path, isDirectory: &isDirectory)
+        if exists {
+            let contents = (try? fm.contentsOfDirectory(atPath: directory.path)) ?? ["?"]
+            guard isDirectory.boolValue, contents.isEmpty || contents.contains(vocabularyFile) else {
+                throw SortOfCLEVRError.outputNotEmpty(path: directory.path)
+            }
+        }
+        let parent = directory.deletingLastPathComponent()
+        let temporary = parent.appendingPathComponent(".tmp-\(directory.lastPathComponent)-\(UUID().uuidString)")
+        do {
+            try fm.createDirectory(at: temporary, withIntermediateDirectories: true)
+        } catch {
+            throw SortOfCLEVRError.unwritable(path: temporary.path, reason: reason(error))
+        }
+        do {
+            for (split, count) in [(SortOfCLEVR.Split.train, train), (.test, test)] {
+                try writeSplit(split, count: count, seed: seed, generator: generator, to: temporary) { progress?(split, $0, count) }
+            }
+            let info = VocabularyFile(
+                words: SortOfCLEVR.vocabulary.words, answers: SortOfCLEVRAnswer.allCases.map(\.description),
+                kinds: QuestionKind.allCases.map(\.rawValue), maxTokens: SortOfCLEVR.maxTokens,
+                imageSize: generator.imageSize, seed: seed, train: train, test: test)
+            try write(try encoder(pretty: true).encode(info), to: temporary.appendingPathComponent(vocabularyFile))
+            if exists {
+                let old = parent.appendingPathComponent(".tmp-old-\(directory.lastPathComponent)-\(UUID().uuidString)")
+                try move(directory, to: old)
+                try move(temporary, to: directory)
+                try? fm.removeItem(at: old)
+            } else {
+                try move(temporary, to: directory)
+            }
+        } catch {
+            try? fm.removeItem(at: temporary)
+            throw error
+        }
+    }
+
+    /// Reads one split written by `generate` (images, questions and scenes), checking every record.
+    public static func load(_ directory: URL, split: SortOfCLEVR.Split) throws -> SortOfCLEVRDataset {
+        let vocabularyURL = directory.appendingPathComponent(vocabularyFile)
+        let info: VocabularyFile
+        do {
+            info = try JSONDecoder().decode(VocabularyFile.self, from: try read(vocabularyURL))
+        } catch let error as SortOfCLEVRError {
+            throw error
+        } catch {
+            throw SortOfCLEVRError.invalidDataset(path: vocabularyURL.path, reason: "\(error)")
+        }
+        guard info.answers == SortOfCLEVRAnswer.allCases.map(\.description) else {
+            throw SortOfCLEVRError.invalidDataset(
+                path: vocabularyURL.path,
+                reason: "answers are \(info.answers), expected \(SortOfCLEVRAnswer.allCases.map(\.description))")
+        }
+        guard let vocabulary = WordVocabulary(words: info.words) else {
+            throw SortOfCLEVRError.invalidDataset(path: vocabularyURL.path, reason: "words must start with [PAD], [UNK] and not repeat")
+        }
+        let folder = directory.appendingPathComponent(split.rawValue)
+        let questionsURL = folder.appendingPathComponent(questionsFile)
+        var imageNames: [String] = [], imageIndex: [String: Int] = [:]
+        var questions: [SortOfCLEVRQuestion] = [], owners: [Int] = []
+        for (n, line) in try lines(questionsURL).enumerated() {
+            let location = "\(questionsURL.path) line \(n + 1)"
+            guard let record = try? JSONDecoder().decode(QuestionRecord.self, from: Data(line.utf8)) else {
+                throw SortOfCLEVRError.invalidDataset(path: location, reason: "expected a JSON question record, found \(line.prefix(80))")
+            }
+            guard let kind = QuestionKind(rawValue: record.kind), let color = SortOfCLEVRColor(rawValue: record.color),
+                  let answer = SortOfCLEVRAnswer(text: record.answer), record.question == kind.text(color: color)
+            else {
+                throw SortOfCLEVRError.invalidDataset(path: location, reason: "unknown kind, colour or answer, or a question that does not match its kind and colour: \(line.prefix(120))")
+            }
+            if imageIndex[record.image] == nil {
+                imageIndex[record.image] = imageNames.count
+                imageNames.append(record.image)
+            }
+            questions.append(SortOfCLEVRQuestion(kind: kind, color: color, answer: answer))
+            owners.append(imageIndex[record.image]!)
+        }
+        var images: [RGBImage] = []
+        do {
+            images = try imageNames.map { try PNG.read(folder.appendingPathComponent($0)) }
+        } catch let error as ImageError {
+            throw SortOfCLEVRError.invalidDataset(path: folder.path, reason: "\(error)")
+        }
+        var scenes: [SortOfCLEVRScene] = []
+        let scenesURL = folder.appendingPathComponent(scenesFile)
+        if FileManager.default.fileExists(atPath: scenesURL.path) {
+            var byImage: [String: SortOfCLEVRScene] = [:]
+            for (n, line) in try lines(scenesURL).enumerated() {
+                guard let record = try? JSONDecoder().decode(SceneRecord.self, from: Data(line.utf8)) else {
+                    throw SortOfCLEVRError.invalidDataset(path: "\(scenesURL.path) line \(n + 1)", reason: "expected a JSON scene record")
+                }
+                byImage[record.image] = record.scene
+            }
+            scenes = try imageNames.map { name in
+                guard let scene = byImage[name] else {
+                    throw SortOfCLEVRError.invalidDataset(path: scenesURL.path, reason: "no scene for \(name)")
+                }
+                return scene
+            }
+        }
+        return SortOfCLEVRDataset(images: images, questions: questions, imageOfQuestion: owners, scenes: scenes, vocabulary: vocabulary)
+    }
+
+    private static func writeSplit(_ split: SortOfCLEVR.Split, count: Int, seed: UInt64, generator: SortOfCLEVRGenerator,
+                                   to root: URL, progress: (Int) -> Void) throws {
+        let folder = root.appendingPathComponent(split.rawValue), images = folder.appendingPathComponent(imagesFolder)
+        do {
+            try FileManager.default.createDirectory(at: images, withIntermediateDirectories: true)
+        } catch {
+            throw SortOfCLEVRError.unwritable(path: images.path, reason: reason(error))
+        }
+        let json = encoder(pretty: false)
+        var questionLines = Data(), sceneLines = Data()
+        for i in 0..<count {
+            let (scene, questions) = generator.example(seed: seed, split: split, index: i)
+            let name = "\(imagesFolder)/\(String(format: "%06d", i)).png"
+            let url = folder.appendingPathComponent(name)
+            do {
+                try write(try PNG.encode(scene.render(), path: url.path), to: url)
+            } catch let error as ImageError {
+                throw SortOfCLEVRError.unwritable(path: url.path, reason: "\(error)")
+            }
+            for q in questions {
+                let record = QuestionRecord(
+                    image: name, question: q.text, answer: q.answer.description, answerID: q.answer.rawValue,
+                    kind: q.kind.rawValue, relational: q.kind.isRelational, color: q.color.rawValue)
+                questionLines += try json.encode(record) + Data("\n".utf8)
+            }
+            sceneLines += try json.encode(SceneRecord(image: name, scene: scene)) + Data("\n".utf8)
+            progress(i + 1)
+        }
+        try write(questionLines, to: folder.appendingPathComponent(questionsFile))
+        try write(sceneLines, to: folder.appendingPathComponent(scenesFile))
+    }
+
+    private struct QuestionRecord: Codable {
+        var image, question, answer: String
+        var answerID: Int
+        var kind: String
+        var relational: Bool
+        var color: String
+
+        enum CodingKeys: String, CodingKey {
+            case image, question, answer, answerID = "answer_id", kind, relational, color
+        }
+    }
+
+    private struct SceneRecord: Codable {
+        var image: String
+        var scene: SortOfCLEVRScene
+    }
+
+    private struct VocabularyFile: Codable {
+        var words, answers, kinds: [String]
+        var maxTokens, imageSize: Int
+        var seed: UInt64
+        var train, test: Int
+
+        enum CodingKeys: String, CodingKey {
+            case words, answers, kinds, maxTokens = "max_tokens", imageSize = "image_size", seed, train, test
+        }
+    }
+
+    private static func encoder(pretty: Bool) -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = pretty ? [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }
+
+    private static func write(_ data: Data, to url: URL) throws {
+        do {
+            try data.write(to: url)
+        } catch {
+            throw SortOfCLEVRError.unwritable(path: url.path, reason: reason(error))
+        }
+    }
+
+    private static func read(_ url: URL) throws -> Data {
+        do {
+            return try Data(contentsOf: url)
+        } catch {
+            throw SortOfCLEVRError.invalidDataset(path: url.path, reason: "cannot read it: \(reason(error))")
+        }
+    }
+
+    private static func lines(_ url: URL) throws -> [Substring] {
+        String(decoding: try read(url), as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: true)
+    }
+
+    private static func move(_ from: URL, to: URL) throws {
+        guard rename(from.path, to.path) == 0 else {
+            throw SortOfCLEVRError.unwritable(path: to.path, reason: "cannot rename \(from.lastPathComponent): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    private static func reason(_ error: Error) -> String {
+        let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError
+        return underlying.map { String(cString: strerror(Int32($0.code))) } ?? error.localizedDescription
+    }
+}
