@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "CrossModal", targets: ["CrossModal"]),
         .library(name: "Tasks", targets: ["Tasks"]),
         .library(name: "Imaging", targets: ["Imaging"]),
+        .library(name: "Encoders", targets: ["Encoders"]),
         .executable(name: "crossmodal", targets: ["CLI"]),
     ],
     dependencies: [
@@ -40,10 +41,11 @@ let package = Package(
         .target(name: "Optim", dependencies: ["Tensors", "NN"], swiftSettings: kernelSettings),
         .target(name: "Training", dependencies: ["Tensors", "NN", "Optim", "Yams"]),
         .target(name: "CrossModal", dependencies: ["Tensors", "NN", "Optim"]),
-        .target(name: "Tasks", dependencies: ["Tensors", "CrossModal", "Imaging"]),
+        .target(name: "Encoders", dependencies: ["Tensors", "NN"]),
+        .target(name: "Tasks", dependencies: ["Tensors", "NN", "CrossModal", "Encoders", "Imaging", "Training"]),
         .executableTarget(
             name: "CLI",
-            dependencies: ["Tensors", "NN", "Optim", "Training", "CrossModal", "Tasks", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["Tensors", "NN", "Optim", "Training", "CrossModal", "Tasks", "Imaging", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .target(name: "TestSupport", dependencies: ["Tensors"], path: "Tests/TestSupport"),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "Tensors", "TestSupport"], exclude: ["Fixtures"]),
@@ -51,6 +53,7 @@ let package = Package(
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Optim", "NN", "Tensors", "TestSupport"]),
         .testTarget(name: "CrossModalTests", dependencies: ["CrossModal", "Optim", "NN", "Tensors", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "TasksTests", dependencies: ["Tasks", "CrossModal", "Optim", "NN", "Tensors", "TestSupport", "Imaging"]),
+        .testTarget(name: "EncodersTests", dependencies: ["Encoders", "NN", "Tensors", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Tensors", "TestSupport"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v5]

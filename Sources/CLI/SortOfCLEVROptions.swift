@@ -1,0 +1,72 @@
+import ArgumentParser
+import Foundation
+import Tasks
+import Training
+
+/// Options shared by `sort-of-clevr train`, `eval` and `reproduce`: where the data and the training config come from.
+struct SortOfCLEVROptions: ParsableArguments {
+    @Option(help: "A data set written by `sort-of-clevr generate` (default: generate in memory from --data-seed).")
+    var data: String?
+
+    @Option(help: "Training images to generate in memory (ignored with --data).")
+    var trainImages = SortOfCLEVR.trainImages
+
+    @Option(help: "Seed of the generated data set.")
+    var dataSeed: UInt64 = 0
+
+    @Option(help: "Training config (YAML, see docs/training-config.md); flags below override it.")
+    var config: String?
+
+    @Option(help: "Training steps.")
+    var steps: Int?
+
+    @Option(help: "Peak learning rate.")
+    var learningRate: Float?
+
+    @Option(help: "Images per step (each brings its 20 questions).")
+    var imagesPerStep = 16
+
+    @Option(help: "Fusion and question-encoder width.")
+    var width = 64
+
+    @Option(help: "Evaluate on the test split every this many steps (0 = only at the end).")
+    var evalEvery: Int?
+
+    @Option(help: "Output directory (checkpoints, metrics, results, plots).")
+    var out = "runs/sort-of-clevr"
+
+    /// The experiment these options describe, with the data loaded or generated.
+    func experiment() throws -> SortOfCLEVRExperiment {
+        var cfg = try config.map { try TrainingConfig.load(from: URL(fileURLWithPath: $0)) } ?? Self.defaultConfig
+        if let steps { cfg.steps = steps }
+        if let learningRate { cfg.learningRate = learningRate }
+        if let evalEvery { cfg.evalEvery = evalEvery }
+        cfg.outputDir = out
+        cfg.warmupSteps = min(cfg.warmupSteps, cfg.steps)
+        try cfg.validate()
+        let (train, test): (SortOfCLEVRDataset, SortOfCLEVRDataset)
+        if let data {
+            let url = URL(fileURLWithPath: data)
+            (train, test) = (try SortOfCLEVRFiles.load(url, split: .train), try SortOfCLEVRFiles.load(url, split: .test))
+        } else {
+            train = SortOfCLEVRDataset.generate(count: trainImages, seed: dataSeed, split: .train)
+            test = SortOfCLEVRDataset.generate(count: SortOfCLEVR.testImages, seed: dataSeed, split: .test)
+        }
+        var experiment = SortOfCLEVRExperiment(train: train, test: test, config: cfg)
+        experiment.imagesPerStep = imagesPerStep
+        experiment.width = width
+        return experiment
+    }
+
+    /// Defaults when no config file is given.
+    static var defaultConfig: TrainingConfig {
+        var cfg = TrainingConfig()
+        cfg.steps = 3000
+        cfg.learningRate = 1e-3
+        cfg.warmupSteps = 200
+        cfg.evalEvery = 250
+        cfg.checkpointEvery = 500
+        cfg.logEvery = 50
+        return cfg
+    }
+}

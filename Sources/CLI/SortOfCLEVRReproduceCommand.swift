@@ -1,0 +1,57 @@
+import ArgumentParser
+import Foundation
+import Tasks
+import Training
+
+/// `crossmodal sort-of-clevr reproduce`: trains every model under one budget and compares them.
+struct SortOfCLEVRReproduceCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reproduce",
+        abstract: "Trains concat, grid-MLP, cross-attention and co-attention models on Sort-of-CLEVR and prints the comparison.",
+        discussion: """
+            Writes results.json, loss-curves.png, accuracy-curves.png and attention-<n>.png heatmaps to --out, and each
+            model's checkpoints and metrics.jsonl to --out/<model>/. `--quick` is the `make demo` budget (a few minutes).
+            """)
+
+    @Option(parsing: .upToNextOption, help: "Models to train.")
+    var models: [SortOfCLEVRModel.Kind] = SortOfCLEVRModel.Kind.allCases
+
+    @Flag(help: "The short `make demo` run: fewer training images and steps.")
+    var quick = false
+
+    @Option(help: "Attention heatmaps to draw (test questions).")
+    var heatmaps = 4
+
+    @OptionGroup var options: SortOfCLEVROptions
+
+    func run() throws {
+        var options = self.options
+        if quick {
+            options.trainImages = min(options.trainImages, 4000)
+            options.steps = options.steps ?? 600
+            options.evalEvery = options.evalEvery ?? 100
+        }
+        let experiment = try options.experiment()
+        let out = URL(fileURLWithPath: options.out)
+        print("Sort-of-CLEVR: \(experiment.train.images.count) training images, \(experiment.test.images.count) test images, "
+              + "\(experiment.config.steps) steps of \(experiment.imagesPerStep) images × 20 questions per model")
+        var runs: [SortOfCLEVRRun] = []
+        for kind in models {
+            print("\ntraining \(kind.rawValue)…")
+            let run = try experiment.run(kind)
+            print(String(format: "  %@: relational %.1f%%, non-relational %.1f%% after %.0f s", kind.rawValue,
+                         100 * run.evaluation.relational, 100 * run.evaluation.nonRelational, run.seconds))
+            runs.append(run)
+            try SortOfCLEVRReport.write(runs, to: out)
+            if kind == .crossAttention, let checkpoint = run.checkpoint {
+                let model = experiment.makeModel(kind)
+                try model.loadStateDict(Checkpoint.load(from: URL(fileURLWithPath: checkpoint)).model)
+                let relational = experiment.test.questions.indices.filter { experiment.test.questions[$0].kind.isRelational }
+                let picks = stride(from: 0, to: relational.count, by: max(1, relational.count / max(heatmaps, 1))).prefix(heatmaps).map { relational[$0] }
+                try SortOfCLEVRReport.writeHeatmaps(model: model, dataset: experiment.test, questions: Array(picks), to: out)
+            }
+        }
+        print("\n" + SortOfCLEVRReport.table(runs))
+        print("\nwrote results.json, loss-curves.png, accuracy-curves.png and attention heatmaps to \(out.path)")
+    }
+}

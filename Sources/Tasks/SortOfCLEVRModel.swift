@@ -1,0 +1,67 @@
+import CrossModal
+import Encoders
+import NN
+import Tensors
+
+/// A Sort-of-CLEVR answerer: the paper's CNN over pixels gives a 5×5 grid of region features, a small
+/// Transformer encodes the question text, and a fusion model combines them into answer logits. Every kind
+/// uses the same encoders, widths and training budget, so they compare fairly.
+/// Keys: `cnn.*`, `question_encoder.*`, `fusion.*`.
+public final class SortOfCLEVRModel: Module {
+    /// How the two streams are fused.
+    public enum Kind: String, CaseIterable, Codable, Sendable {
+        /// Pooled regions ‖ pooled question → MLP (the field report's "wrong way").
+        case concat
+        /// The paper's CNN+MLP: the flattened region grid (positions kept) ‖ pooled question → MLP.
+        case gridMLP = "grid-mlp"
+        /// The field report's reference cross-attention (one shared attention + LayerNorm) → pooled → classifier.
+        case crossAttention = "cross-attention"
+        /// A 2-layer LXMERT-style co-attention stack → pooled → classifier.
+        case coAttention = "co-attention"
+    }
+
+    public let kind: Kind
+    public let cnn: SmallCNN
+    public let questionEncoder: QuestionEncoder
+    public let fusion: any FusionModel
+
+    public init(kind: Kind, width: Int = 64, channels: Int = 24, vocabularySize: Int, maxTokens: Int,
+                answers: Int = SortOfCLEVRAnswer.allCases.count) {
+        self.kind = kind
+        cnn = SmallCNN(channels: channels)
+        questionEncoder = QuestionEncoder(vocabularySize: vocabularySize, maxLength: maxTokens, width: width, heads: 4, dropout: 0)
+        let (v, t) = (cnn.regionDim, width)
+        switch kind {
+        case .concat:
+            fusion = ConcatFusion(visualDim: v, textDim: t, width: width, hidden: [4 * width, 4 * width], classes: answers)
+        case .gridMLP:
+            fusion = GridConcatFusion(visualDim: v, textDim: t, regions: 25, width: width, hidden: [4 * width, 4 * width], classes: answers)
+        case .crossAttention:
+            fusion = CrossAttentionFusion(visualDim: v, textDim: t, width: width, heads: 8, layers: 1,
+                                          kind: .crossAttention(.shared), dropout: 0, hidden: [4 * width], classes: answers)
+        case .coAttention:
+            fusion = CrossAttentionFusion(visualDim: v, textDim: t, width: width, heads: 8, layers: 2,
+                                          kind: .coAttention(feedForwardDim: 2 * width), dropout: 0, hidden: [4 * width], classes: answers)
+        }
+        super.init()
+        register(module: "cnn", cnn)
+        register(module: "question_encoder", questionEncoder)
+        register(module: "fusion", fusion)
+    }
+
+    /// The fusion model's input for a batch: each question with its image's regions.
+    public func fusionBatch(_ batch: SortOfCLEVRBatch) -> FusionBatch {
+        let regions = indexSelect(cnn(batch.images), axis: 0, indices: batch.imageOfQuestion)
+        return FusionBatch(visual: regions, text: questionEncoder(batch.tokens, mask: batch.mask), textPaddingMask: batch.mask)
+    }
+
+    /// Answer logits [questions, answers].
+    public func callAsFunction(_ batch: SortOfCLEVRBatch) throws -> Tensor { try fusion(fusionBatch(batch)) }
+
+    /// Both directions' attention weights of the last cross-modal layer (nil for the non-attention kinds):
+    /// region→question [Q, 25, T] and question→region [Q, T, 25].
+    public func attention(_ batch: SortOfCLEVRBatch) throws -> CrossModalAttentionOutput? {
+        guard let model = fusion as? CrossAttentionFusion else { return nil }
+        return try model.encode(fusionBatch(batch), returnWeights: true)
+    }
+}
