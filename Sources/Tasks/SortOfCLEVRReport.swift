@@ -89,14 +89,14 @@ public enum SortOfCLEVRReport {
         return written
     }
 
-    /// Draws `image` ×4 at (x, y) on `canvas`, tinting each of the 5×5 grid cells red by its weight (scaled to the max).
+    /// Draws `image` ×4 at (x, y) on `canvas`, tinting each of the 5×5 grid cells red by its weight (min–max scaled).
     private static func overlay(_ image: RGBImage, weights: [Double], on canvas: inout RGBImage, x: Int, y: Int) {
-        let top = max(weights.max() ?? 1, 1e-9)
+        let low = weights.min() ?? 0, span = max((weights.max() ?? 1) - low, 1e-9)
         for py in 0..<(image.height * 4) {
             for px in 0..<(image.width * 4) {
                 let source = image[px / 4, py / 4]
                 let cell = min(py / 4 * 5 / image.height, 4) * 5 + min(px / 4 * 5 / image.width, 4)
-                let a = 0.6 * weights[cell] / top
+                let a = 0.7 * (weights[cell] - low) / span
                 func mix(_ c: UInt8, _ target: Double) -> UInt8 { UInt8(Double(c) * (1 - a) + target * a) }
                 canvas[x + px, y + py] = RGB(mix(source.red, 255), mix(source.green, 0), mix(source.blue, 0))
             }

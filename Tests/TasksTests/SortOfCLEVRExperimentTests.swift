@@ -1,0 +1,66 @@
+import Foundation
+import Imaging
+import NN
+import Tasks
+import Tensors
+import Training
+import XCTest
+
+/// The Sort-of-CLEVR models, evaluation, experiment runner and report, at a tiny size.
+final class SortOfCLEVRExperimentTests: XCTestCase {
+    private let train = SortOfCLEVRDataset.generate(count: 6, seed: 1, split: .train)
+    private let test = SortOfCLEVRDataset.generate(count: 3, seed: 1, split: .test)
+
+    func testEveryModelKindAnswersEveryQuestionOfABatch() throws {
+        let batch = train.batch(imageIndices: [0, 2])
+        for kind in SortOfCLEVRModel.Kind.allCases {
+            Random.seed(0)
+            let model = SortOfCLEVRModel(kind: kind, width: 16, vocabularySize: train.vocabulary.words.count, maxTokens: train.maxTokens)
+            let logits = try model(batch)
+            XCTAssertEqual(logits.shape, [40, SortOfCLEVRAnswer.allCases.count], "\(kind)")
+            XCTAssertEqual(try model.attention(batch) != nil, kind == .crossAttention || kind == .coAttention)
+            XCTAssertTrue(model.namedParameters().map(\.key).contains("cnn.layers.0.weight"))
+        }
+    }
+
+    func testEvaluationCountsEveryTestQuestionOnce() throws {
+        Random.seed(0)
+        let model = SortOfCLEVRModel(kind: .concat, width: 8, vocabularySize: test.vocabulary.words.count, maxTokens: test.maxTokens)
+        let e = try SortOfCLEVREvaluation(model: model, dataset: test, imagesPerBatch: 2)
+        XCTAssertEqual(e.total.values.reduce(0, +), test.questions.count)
+        XCTAssertTrue((0...1).contains(e.relational) && (0...1).contains(e.nonRelational))
+        XCTAssertTrue(model.isTraining, "evaluation restores the mode")
+    }
+
+    func testExperimentTrainsResumesAndReports() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("soc-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var config = TrainingConfig()
+        config.steps = 4
+        config.evalEvery = 2
+        config.checkpointEvery = 2
+        config.outputDir = dir.path
+        var experiment = SortOfCLEVRExperiment(train: train, test: test, config: config)
+        experiment.imagesPerStep = 2
+        experiment.width = 8
+        let run = try experiment.run(.crossAttention, progress: ProgressReporter(style: .silent))
+        XCTAssertEqual(run.losses.count, 4)
+        XCTAssertEqual(run.accuracyCurve.map { $0[0] }, [2, 4])
+        XCTAssertEqual(run.evaluation.total.values.reduce(0, +), test.questions.count)
+        XCTAssertNotNil(run.checkpoint)
+        try SortOfCLEVRReport.write([run], to: dir)
+        for file in ["results.json", "loss-curves.png", "accuracy-curves.png"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: dir.appendingPathComponent(file).path), file)
+        }
+        let decoded = try JSONDecoder().decode([SortOfCLEVRRun].self, from: Data(contentsOf: dir.appendingPathComponent("results.json")))
+        XCTAssertEqual(decoded.first?.evaluation, run.evaluation)
+        let table = SortOfCLEVRReport.table([run])
+        XCTAssertTrue(table.contains("cross-attention") && table.contains("relational"), table)
+        let model = experiment.makeModel(.crossAttention)
+        try model.loadStateDict(Checkpoint.load(from: URL(fileURLWithPath: run.checkpoint!)).model)
+        let files = try SortOfCLEVRReport.writeHeatmaps(model: model, dataset: test, questions: [0, 15], to: dir)
+        XCTAssertEqual(files.count, 2)
+        let heatmap = try PNG.read(files[0])
+        XCTAssertEqual(heatmap.width, 630)
+    }
+}
