@@ -185,11 +185,14 @@ private struct Conv {
     }
 
     /// Each input channel owns its dx plane and its output channels' weight and bias gradients, so the
-    /// channel loop runs in parallel without partial buffers.
+    /// channel loop runs in parallel without partial buffers. Weight gradients accumulate element-wise into
+    /// one row per kernel tap (vectorisable) and are summed once per plane.
     func depthwiseBackward(_ gout: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>,
                            _ dx: UnsafeMutablePointer<Float>?, _ dw: UnsafeMutablePointer<Float>?, _ db: UnsafeMutablePointer<Float>?) {
-        let (l, ka, m) = (geo.outPlane, geo.kernelArea, multiplier)
+        let (l, ka, m, ow) = (geo.outPlane, geo.kernelArea, multiplier, geo.outW)
         forEachChannel { c in
+            let taps = dw == nil ? nil : UnsafeMutablePointer<Float>.allocate(capacity: ka * ow)
+            defer { taps?.deallocate() }
             for n in 0..<geo.batch {
                 let xs = x + (n * geo.channels + c) * geo.inPlane
                 let dxs = dx.map { $0 + (n * geo.channels + c) * geo.inPlane }
@@ -201,22 +204,37 @@ private struct Conv {
                         for i in 0..<l { s += gs[i] }
                         db[oc] += s
                     }
+                    taps?.update(repeating: 0, count: ka * ow)
                     for oh in 0..<geo.outH {
-                        let grow = gs + oh * geo.outW
+                        let grow = gs + oh * ow
                         for ki in 0..<geo.kh where geo.rows(ki).contains(oh) {
                             for kj in 0..<geo.kw {
                                 let base = (oh * geo.sh - geo.ph + ki) * geo.width - geo.pw + kj
-                                let cols = geo.cols(kj), s = geo.sw
+                                let cols = geo.cols(kj), s = geo.sw, tap = ki * geo.kw + kj
                                 if let dxs {
-                                    let wv = wk[ki * geo.kw + kj]
-                                    for q in cols { dxs[base + q * s] += wv * grow[q] }
+                                    let wv = wk[tap]
+                                    if s == 1 {
+                                        for q in cols { dxs[base + q] += wv * grow[q] }
+                                    } else {
+                                        for q in cols { dxs[base + q * s] += wv * grow[q] }
+                                    }
                                 }
-                                if let dw {
-                                    var acc: Float = 0
-                                    for q in cols { acc += grow[q] * xs[base + q * s] }
-                                    dw[oc * ka + ki * geo.kw + kj] += acc
+                                if let taps {
+                                    let acc = taps + tap * ow
+                                    if s == 1 {
+                                        for q in cols { acc[q] += grow[q] * xs[base + q] }
+                                    } else {
+                                        for q in cols { acc[q] += grow[q] * xs[base + q * s] }
+                                    }
                                 }
                             }
+                        }
+                    }
+                    if let taps, let dw {
+                        for tap in 0..<ka {
+                            var s: Float = 0
+                            for q in 0..<ow { s += taps[tap * ow + q] }
+                            dw[oc * ka + tap] += s
                         }
                     }
                 }
