@@ -53,8 +53,8 @@ private struct Conv {
         geo.kh == 1 && geo.kw == 1 && geo.sh == 1 && geo.sw == 1 && geo.ph == 0 && geo.pw == 0
     }
 
-    /// Splits the batch into chunks: one per core (BLAS single-threaded) when the batch can fill the cores
-    /// and each item is worth a thread, else one chunk with threaded BLAS. Runs `body(chunk, items)`.
+    /// Runs `body(chunk, items)` over the batch split into `chunks` contiguous parts: in parallel with
+    /// single-threaded BLAS when there are several, else in one call with threaded BLAS.
     func forEachChunk(_ chunks: Int, _ body: (Int, Range<Int>) -> Void) {
         let per = (geo.batch + chunks - 1) / Swift.max(chunks, 1)
         if chunks == 1 { body(0, 0..<geo.batch); return }
@@ -65,6 +65,8 @@ private struct Conv {
         }
     }
 
+    /// One chunk per core when the batch fills the cores and each image is worth a thread (measured faster
+    /// than threaded BLAS per image for [32, 32, 38, 38] → 32 channels), else one.
     var chunkCount: Int {
         let flopsPerItem = outC * geo.outPlane * colRows
         return geo.batch >= Parallel.cores && flopsPerItem >= 100_000 ? Parallel.cores : 1
