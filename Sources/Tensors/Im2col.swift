@@ -54,13 +54,14 @@ func im2col(_ x: UnsafePointer<Float>, _ geo: WindowGeometry, _ col: UnsafeMutab
                     let row = dst + oh * ow
                     guard rows.contains(oh) else { row.update(repeating: 0, count: ow); continue }
                     let base = (oh * geo.sh - geo.ph + ki) * w - geo.pw + kj
-                    row.update(repeating: 0, count: cols.lowerBound)
-                    (row + cols.upperBound).update(repeating: 0, count: ow - cols.upperBound)
+                    // Rows are short (the output width): plain loops beat memset/memcpy calls here.
+                    for j in 0..<cols.lowerBound { row[j] = 0 }
                     if geo.sw == 1 {
-                        (row + cols.lowerBound).update(from: src + base + cols.lowerBound, count: cols.count)
+                        for j in cols { row[j] = src[base + j] }
                     } else {
                         for j in cols { row[j] = src[base + j * geo.sw] }
                     }
+                    for j in cols.upperBound..<ow { row[j] = 0 }
                 }
             }
         }
