@@ -22,6 +22,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
     ],
     targets: [
         .systemLibrary(
@@ -36,6 +37,7 @@ let package = Package(
         .target(name: "Training", dependencies: ["Tensors", "NN", "Optim", "Yams"]),
         .target(name: "CrossModal", dependencies: ["Tensors", "NN", "Optim"]),
         .target(name: "Tasks", dependencies: ["Tensors", "CrossModal"]),
+        .target(name: "TorchFiles", dependencies: ["Tensors", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         .executableTarget(
             name: "CLI",
             dependencies: ["Tensors", "NN", "Optim", "Training", "CrossModal", "Tasks", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
@@ -46,6 +48,7 @@ let package = Package(
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Optim", "NN", "Tensors", "TestSupport"]),
         .testTarget(name: "CrossModalTests", dependencies: ["CrossModal", "Optim", "NN", "Tensors", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "TasksTests", dependencies: ["Tasks", "CrossModal", "Optim", "NN", "Tensors", "TestSupport"]),
+        .testTarget(name: "TorchFilesTests", dependencies: ["TorchFiles", "Tensors", "TestSupport"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v5]
 )
