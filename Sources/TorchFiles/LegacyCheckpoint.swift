@@ -7,30 +7,40 @@ enum LegacyCheckpoint {
     /// 0x1950a86a20f9469cfc6c as the little-endian bytes LONG1 pickles.
     static let magic: [UInt8] = [0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19]
 
-    static func decode(_ data: Data) throws -> TorchCheckpoint.DecodedFile {
+    static func decode(_ data: Data, entry: String?) throws -> TorchCheckpoint.DecodedFile {
         try data.withUnsafeBytes { bytes in
-            let magicNumber = try Pickle.load(bytes)
-            guard case let .bigInt(m) = magicNumber.value, m == magic else {
-                throw TorchFileError.notACheckpoint(reason: "the first pickle is not torch's magic number 0x1950a86a20f9469cfc6c")
+            let magicEnd = try Pickle.load(bytes) { result in
+                guard case let .bigInt(m) = result.value, m == magic else {
+                    throw TorchFileError.notACheckpoint(reason: "the first pickle is not torch's magic number 0x1950a86a20f9469cfc6c")
+                }
+                return result.end
             }
-            let proto = try Pickle.load(bytes, from: magicNumber.end)
-            guard case .int(1001) = proto.value else {
-                throw TorchFileError.notACheckpoint(reason: "legacy protocol version is not 1001")
+            let protoEnd = try Pickle.load(bytes, from: magicEnd) { result in
+                guard case .int(1001) = result.value else {
+                    throw TorchFileError.notACheckpoint(reason: "legacy protocol version is not 1001")
+                }
+                return result.end
             }
-            let info = try Pickle.load(bytes, from: proto.end)
-            if case let .dict(d) = info.value, case .bool(false)? = d.values["little_endian"] {
-                throw TorchFileError.unsupportedByteOrder("big")
+            let infoEnd = try Pickle.load(bytes, from: protoEnd) { result in
+                if case let .dict(d) = result.value, case .bool(false)? = d.values["little_endian"] {
+                    throw TorchFileError.unsupportedByteOrder("big")
+                }
+                return result.end
             }
-            let main = try Pickle.load(bytes, from: info.end)
-            let keyList = try Pickle.load(bytes, from: main.end)
-            guard case let .list(keys) = keyList.value else {
-                throw TorchFileError.malformed(reason: "the storage key list is not a list", offset: main.end)
+            let (tensors, refs, mainEnd) = try Pickle.load(bytes, from: infoEnd) {
+                (try TorchCheckpoint.tensors(in: $0, entry: entry), $0.storages, $0.end)
+            }
+            let (keys, keysEnd) = try Pickle.load(bytes, from: mainEnd) { result in
+                guard case let .list(list) = result.value else {
+                    throw TorchFileError.malformed(reason: "the storage key list is not a list", offset: mainEnd)
+                }
+                return (list.items, result.end)
             }
             var storages: [String: (dtype: TorchDType, bytes: Data)] = [:]
-            var pos = keyList.end
-            for item in keys.items {
-                guard case let .string(key) = item, let ref = main.storages[key], storages[key] == nil else {
-                    throw TorchFileError.malformed(reason: "storage key list names an unknown or repeated storage", offset: keyList.end)
+            var pos = keysEnd
+            for item in keys {
+                guard case let .string(key) = item, let ref = refs[key], storages[key] == nil else {
+                    throw TorchFileError.malformed(reason: "storage key list names an unknown or repeated storage", offset: mainEnd)
                 }
                 guard bytes.count - pos >= 8 else { throw TorchFileError.truncated(offset: pos) }
                 let count = Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: pos, as: Int64.self))
@@ -42,8 +52,7 @@ enum LegacyCheckpoint {
                 storages[key] = (ref.dtype, data[data.startIndex + pos + 8 ..< data.startIndex + pos + 8 + size])
                 pos += 8 + size
             }
-            let steps = main.steps
-            return .init(root: main.value, storages: storages, steps: steps)
+            return .init(tensors: tensors, storages: storages)
         }
     }
 }

@@ -11,7 +11,9 @@ enum PickleValue {
     case float(Double)
     case string(String)
     case bytes([UInt8])
-    case tuple([PickleValue])
+    /// A tuple and its tuple-nesting depth (at most `Pickle.maxTupleDepth`, so releasing one never recurses
+    /// deeply; lists and dicts are torn down by the machine instead).
+    case tuple([PickleValue], depth: Int)
     case list(PickleList)
     case dict(PickleDict)
     case global(module: String, name: String)
@@ -24,6 +26,10 @@ final class PickleList {
     var items: [PickleValue] = []
 }
 
+// Lists and dicts can be nested arbitrarily deep by appending to a memoised inner container, and releasing
+// such a chain would recurse once per level. The machine therefore keeps every list and dict it creates and
+// empties them all when it is done, so each is released on its own.
+
 /// A pickled dict with its insertion order; keys are kept as their text (str, or int/bool/None spelled out).
 final class PickleDict {
     private(set) var keys: [String] = []
@@ -31,6 +37,11 @@ final class PickleDict {
 
     func set(_ key: String, _ value: PickleValue) {
         if values.updateValue(value, forKey: key) == nil { keys.append(key) }
+    }
+
+    func removeAll() {
+        keys = []
+        values = [:]
     }
 }
 
@@ -47,10 +58,18 @@ enum Pickle {
         let storages: [String: StorageRef]
     }
 
-    /// Runs the pickle starting at `start` in `bytes` up to its STOP opcode.
-    static func load(_ bytes: UnsafeRawBufferPointer, from start: Int = 0) throws -> Result {
+    /// Deepest tuple nesting accepted (state_dicts nest tuples three deep).
+    static let maxTupleDepth = 100
+
+    /// Runs the pickle starting at `start` in `bytes` up to its STOP opcode and hands the result to `body`;
+    /// the pickle's lists and dicts are emptied afterwards, so `body` must extract what it needs.
+    static func load<T>(_ bytes: UnsafeRawBufferPointer, from start: Int = 0, _ body: (Result) throws -> T) throws -> T {
         var machine = Machine(bytes: bytes, pos: start)
-        return try machine.run()
+        defer {
+            for list in machine.lists { list.items = [] }
+            for dict in machine.dicts { dict.removeAll() }
+        }
+        return try body(try machine.run())
     }
 
     /// Globals a pickle may name, besides torch's storage classes.
@@ -70,6 +89,9 @@ enum Pickle {
         var memo: [Int: PickleValue] = [:]
         var storages: [String: StorageRef] = [:]
         var steps = 0
+        /// Every list and dict created, emptied by `load` when done.
+        var lists: [PickleList] = []
+        var dicts: [PickleDict] = []
         /// Offset of the opcode being executed (for errors).
         var at = 0
 
@@ -96,9 +118,11 @@ enum Pickle {
                     let value = try pop()
                     return Result(value: value, end: pos, steps: steps, storages: storages)
                 case 0x28: marks.append(stack.count)  // MARK
-                case 0x7d: stack.append(.dict(PickleDict()))  // EMPTY_DICT
-                case 0x5d: stack.append(.list(PickleList()))  // EMPTY_LIST
-                case 0x29: stack.append(.tuple([]))  // EMPTY_TUPLE
+                case 0x7d: stack.append(.dict(newDict()))  // EMPTY_DICT
+                case 0x5d:  // EMPTY_LIST
+                    lists.append(PickleList())
+                    stack.append(.list(lists[lists.count - 1]))
+                case 0x29: stack.append(try tuple([]))  // EMPTY_TUPLE
                 case 0x4e: stack.append(.none)  // NONE
                 case 0x88: stack.append(.bool(true))  // NEWTRUE
                 case 0x89: stack.append(.bool(false))  // NEWFALSE
@@ -122,14 +146,14 @@ enum Pickle {
                 case 0x43: stack.append(.bytes(Array(try span(try uint(1)))))  // SHORT_BINBYTES
                 case 0x42: stack.append(.bytes(Array(try span(try uint(4)))))  // BINBYTES
                 case 0x8e: stack.append(.bytes(Array(try span(try uint(8)))))  // BINBYTES8
-                case 0x85: stack.append(.tuple([try pop()]))  // TUPLE1
+                case 0x85: stack.append(try tuple([try pop()]))  // TUPLE1
                 case 0x86:  // TUPLE2
                     let b = try pop(), a = try pop()
-                    stack.append(.tuple([a, b]))
+                    stack.append(try tuple([a, b]))
                 case 0x87:  // TUPLE3
                     let c = try pop(), b = try pop(), a = try pop()
-                    stack.append(.tuple([a, b, c]))
-                case 0x74: stack.append(.tuple(try popMark()))  // TUPLE
+                    stack.append(try tuple([a, b, c]))
+                case 0x74: stack.append(try tuple(try popMark()))  // TUPLE
                 case 0x73:  // SETITEM
                     let value = try pop(), key = try pop()
                     try dictOnTop().set(try keyText(key), value)
@@ -281,6 +305,18 @@ enum Pickle {
             stack.append(v)
         }
 
+        mutating func newDict() -> PickleDict {
+            dicts.append(PickleDict())
+            return dicts[dicts.count - 1]
+        }
+
+        func tuple(_ items: [PickleValue]) throws -> PickleValue {
+            var depth = 1
+            for case let .tuple(_, d) in items { depth = max(depth, d + 1) }
+            guard depth <= Pickle.maxTupleDepth else { throw malformed("tuples nest deeper than \(Pickle.maxTupleDepth) levels") }
+            return .tuple(items, depth: depth)
+        }
+
         func keyText(_ key: PickleValue) throws -> String {
             switch key {
             case let .string(s): return s
@@ -305,17 +341,17 @@ enum Pickle {
         }
 
         /// Applies an allow-listed callable: builds a dict or describes a tensor; never runs anything else.
-        func call(_ callable: PickleValue, _ argsValue: PickleValue) throws -> PickleValue {
-            guard case let .global(module, name) = callable, case let .tuple(args) = argsValue else {
+        mutating func call(_ callable: PickleValue, _ argsValue: PickleValue) throws -> PickleValue {
+            guard case let .global(module, name) = callable, case let .tuple(args, _) = argsValue else {
                 throw malformed("REDUCE needs an allowed global and an argument tuple")
             }
             switch (module, name) {
             case ("collections", "OrderedDict"):
-                let dict = PickleDict()
+                let dict = newDict()
                 if let first = args.first {
                     guard args.count == 1, case let .list(pairs) = first else { throw malformed("OrderedDict takes one list of pairs") }
                     for pair in pairs.items {
-                        guard case let .tuple(kv) = pair, kv.count == 2 else { throw malformed("OrderedDict item is not a pair") }
+                        guard case let .tuple(kv, _) = pair, kv.count == 2 else { throw malformed("OrderedDict item is not a pair") }
                         dict.set(try keyText(kv[0]), kv[1])
                     }
                 }
@@ -334,7 +370,7 @@ enum Pickle {
         }
 
         func ints(_ value: PickleValue) throws -> [Int] {
-            guard case let .tuple(items) = value else { throw malformed("tensor sizes/strides are not a tuple") }
+            guard case let .tuple(items, _) = value else { throw malformed("tensor sizes/strides are not a tuple") }
             return try items.map {
                 guard case let .int(i) = $0 else { throw malformed("tensor sizes/strides hold a non-integer") }
                 return i
@@ -343,13 +379,13 @@ enum Pickle {
 
         /// A storage from its persistent id ('storage', torch.<T>Storage, key, location, numel[, view]).
         mutating func persistentStorage(_ pid: PickleValue) throws -> StorageRef {
-            guard case let .tuple(t) = pid, t.count == 5 || t.count == 6, case .string("storage") = t[0],
+            guard case let .tuple(t, _) = pid, t.count == 5 || t.count == 6, case .string("storage") = t[0],
                   case let .global("torch", className) = t[1], let dtype = TorchDType(storageClass: className),
                   case let .string(key) = t[2]
             else { throw malformed("persistent id is not ('storage', torch.<T>Storage, key, location, numel)") }
             if let seen = storages[key], seen.dtype != dtype { throw malformed("storage '\(key)' is used with two dtypes") }
             storages[key] = StorageRef(key: key, dtype: dtype, offset: 0, viewCount: nil)
-            guard t.count == 6, case let .tuple(view) = t[5] else { return storages[key]! }
+            guard t.count == 6, case let .tuple(view, _) = t[5] else { return storages[key]! }
             // Legacy storage view: (view key, element offset, element count) of the root storage.
             guard view.count == 3, case let .int(offset) = view[1], case let .int(count) = view[2], offset >= 0, count >= 0 else {
                 throw malformed("storage view metadata is not (key, offset, size)")

@@ -25,8 +25,19 @@ public enum TorchCheckpoint {
 
     /// Reads every tensor of checkpoint bytes (or of their top-level `entry` only).
     public static func load(data: Data, entry: String? = nil) throws -> [String: Tensor] {
-        let file = try decode(data)
-        var root = file.root
+        let file = try decode(data, entry: entry)
+        return try materialize(file.tensors, storages: file.storages)
+    }
+
+    /// The tensors of the main pickle by dotted key, and the raw bytes of every storage by key.
+    struct DecodedFile {
+        let tensors: [(String, TensorSpec)]
+        let storages: [String: (dtype: TorchDType, bytes: Data)]
+    }
+
+    /// The tensors under the main pickle's root (or its top-level `entry`) with dotted keys.
+    static func tensors(in pickle: Pickle.Result, entry: String?) throws -> [(String, TensorSpec)] {
+        var root = pickle.value
         if let entry {
             guard case let .dict(d) = root else { throw TorchFileError.missingEntry(name: entry, available: []) }
             guard let selected = d.values[entry] else { throw TorchFileError.missingEntry(name: entry, available: d.keys) }
@@ -34,22 +45,15 @@ public enum TorchCheckpoint {
         }
         var specs: [(String, TensorSpec)] = []
         var seen = Set<String>()
-        var budget = file.steps + 1
+        var budget = pickle.steps + 1
         try flatten(root, prefix: "", depth: 0, budget: &budget, into: &specs, seen: &seen)
-        return try materialize(specs, storages: file.storages)
+        return specs
     }
 
-    /// The root pickle value, the raw bytes of every storage by key, and how many opcodes ran.
-    struct DecodedFile {
-        let root: PickleValue
-        let storages: [String: (dtype: TorchDType, bytes: Data)]
-        let steps: Int
-    }
-
-    static func decode(_ data: Data) throws -> DecodedFile {
+    static func decode(_ data: Data, entry: String?) throws -> DecodedFile {
         let head = [UInt8](data.prefix(4))
-        if head == [0x50, 0x4b, 0x03, 0x04] { return try ZipCheckpoint.decode(data) }
-        if head.first == 0x80 { return try LegacyCheckpoint.decode(data) }
+        if head == [0x50, 0x4b, 0x03, 0x04] { return try ZipCheckpoint.decode(data, entry: entry) }
+        if head.first == 0x80 { return try LegacyCheckpoint.decode(data, entry: entry) }
         let shown = head.map { String(format: "%02x", $0) }.joined(separator: " ")
         throw TorchFileError.notACheckpoint(reason: "the file starts with bytes [\(shown)], expected 'PK' (zip format) or 0x80 (legacy pickle)")
     }
@@ -73,7 +77,7 @@ public enum TorchCheckpoint {
             for k in d.keys { try flatten(d.values[k]!, prefix: key(k), depth: depth + 1, budget: &budget, into: &specs, seen: &seen) }
         case let .list(l):
             for (i, v) in l.items.enumerated() { try flatten(v, prefix: key(String(i)), depth: depth + 1, budget: &budget, into: &specs, seen: &seen) }
-        case let .tuple(items):
+        case let .tuple(items, _):
             for (i, v) in items.enumerated() { try flatten(v, prefix: key(String(i)), depth: depth + 1, budget: &budget, into: &specs, seen: &seen) }
         default:
             break

@@ -4,7 +4,7 @@ import ZIPFoundation
 /// The zip format of `torch.save` (PyTorch ≥ 1.6): `<archive>/data.pkl`, `<archive>/byteorder` and one
 /// `<archive>/data/<key>` record of raw little-endian elements per storage; `<archive>` is any name.
 enum ZipCheckpoint {
-    static func decode(_ data: Data) throws -> TorchCheckpoint.DecodedFile {
+    static func decode(_ data: Data, entry: String?) throws -> TorchCheckpoint.DecodedFile {
         let archive: Archive
         do {
             archive = try Archive(data: data, accessMode: .read)
@@ -24,13 +24,15 @@ enum ZipCheckpoint {
             guard order == "little" else { throw TorchFileError.unsupportedByteOrder(order) }
         }
         let pkl = try read(pklEntry, from: archive, fileSize: data.count)
-        let result = try pkl.withUnsafeBytes { try Pickle.load($0) }
+        let (tensors, refs) = try pkl.withUnsafeBytes { bytes in
+            try Pickle.load(bytes) { (try TorchCheckpoint.tensors(in: $0, entry: entry), $0.storages) }
+        }
         var storages: [String: (dtype: TorchDType, bytes: Data)] = [:]
-        for (key, ref) in result.storages {
+        for (key, ref) in refs {
             guard let entry = entries["\(prefix)/data/\(key)"] else { throw TorchFileError.missingRecord("\(prefix)/data/\(key)") }
             storages[key] = (ref.dtype, try read(entry, from: archive, fileSize: data.count))
         }
-        return .init(root: result.value, storages: storages, steps: result.steps)
+        return .init(tensors: tensors, storages: storages)
     }
 
     /// An entry's bytes, refusing sizes no file of `fileSize` bytes can hold (deflate expands at most 1032×).

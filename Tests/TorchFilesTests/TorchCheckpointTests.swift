@@ -40,6 +40,10 @@ final class TorchCheckpointTests: XCTestCase {
         assertExact(try TorchCheckpoint.load(url("state_zip.pt")), try Fixture.load("state_expected"))
     }
 
+    func testPickleProtocol4MatchesTorch() throws {
+        assertExact(try TorchCheckpoint.load(url("state_zip_p4.pt")), try Fixture.load("state_expected"))
+    }
+
     func testLegacyFormatMatchesTorch() throws {
         assertExact(try TorchCheckpoint.load(url("state_legacy.pt")), try Fixture.load("state_expected"))
     }
