@@ -44,11 +44,13 @@ enum LegacyCheckpoint {
                 }
                 guard bytes.count - pos >= 8 else { throw TorchFileError.truncated(offset: pos) }
                 let count = Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: pos, as: Int64.self))
+                guard count >= 0 else { throw TorchFileError.malformed(reason: "storage '\(key)' has \(count) elements", offset: pos) }
                 let available = bytes.count - pos - 8
-                let (size, overflow) = Int(clamping: count).multipliedReportingOverflow(by: ref.dtype.size)
-                guard count >= 0, !overflow, size <= available else {
-                    throw TorchFileError.lengthTooLarge(claimed: UInt64(bitPattern: count), available: available, offset: pos)
+                let (claimed, overflow) = UInt64(count).multipliedReportingOverflow(by: UInt64(ref.dtype.size))
+                guard !overflow, claimed <= UInt64(available) else {
+                    throw TorchFileError.lengthTooLarge(claimed: overflow ? .max : claimed, available: available, offset: pos)
                 }
+                let size = Int(claimed)
                 storages[key] = (ref.dtype, data[data.startIndex + pos + 8 ..< data.startIndex + pos + 8 + size])
                 pos += 8 + size
             }

@@ -22,13 +22,13 @@ enum PickleValue {
 }
 
 /// A pickled list (shared by reference, so memoised lists see later appends).
+///
+/// Lists and dicts can be nested arbitrarily deep by appending to a memoised inner container, and releasing
+/// such a chain would recurse once per level; so the machine keeps every list and dict it creates and
+/// empties them all when it is done, and each is released on its own.
 final class PickleList {
     var items: [PickleValue] = []
 }
-
-// Lists and dicts can be nested arbitrarily deep by appending to a memoised inner container, and releasing
-// such a chain would recurse once per level. The machine therefore keeps every list and dict it creates and
-// empties them all when it is done, so each is released on its own.
 
 /// A pickled dict with its insertion order; keys are kept as their text (str, or int/bool/None spelled out).
 final class PickleDict {

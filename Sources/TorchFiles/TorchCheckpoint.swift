@@ -46,7 +46,7 @@ public enum TorchCheckpoint {
         var specs: [(String, TensorSpec)] = []
         var seen = Set<String>()
         var budget = pickle.steps + 1
-        try flatten(root, prefix: "", depth: 0, budget: &budget, into: &specs, seen: &seen)
+        try flatten(root, prefix: "", depth: 0, budget: &budget, stop: pickle.end - 1, into: &specs, seen: &seen)
         return specs
     }
 
@@ -59,14 +59,16 @@ public enum TorchCheckpoint {
     }
 
     /// Collects the tensors under `value` with dotted keys. `budget` bounds the walk by the pickle's size, so
-    /// self-referencing or exponentially shared containers cannot make it run away.
+    /// self-referencing or exponentially shared containers cannot make it run away; `stop` (the offset of
+    /// the pickle's STOP) is what errors point at.
     private static func flatten(
-        _ value: PickleValue, prefix: String, depth: Int, budget: inout Int,
+        _ value: PickleValue, prefix: String, depth: Int, budget: inout Int, stop: Int,
         into specs: inout [(String, TensorSpec)], seen: inout Set<String>
     ) throws {
         budget -= 1
         guard budget >= 0, depth <= 64 else {
-            throw TorchFileError.malformed(reason: "containers nest deeper than 64 levels or refer to themselves", offset: 0)
+            throw TorchFileError.malformed(
+                reason: "the unpickled object's containers nest deeper than 64 levels or refer to themselves", offset: stop)
         }
         func key(_ k: String) -> String { prefix.isEmpty ? k : "\(prefix).\(k)" }
         switch value {
@@ -74,11 +76,11 @@ public enum TorchCheckpoint {
             guard seen.insert(prefix).inserted else { throw TorchFileError.duplicateKey(prefix) }
             specs.append((prefix, spec))
         case let .dict(d):
-            for k in d.keys { try flatten(d.values[k]!, prefix: key(k), depth: depth + 1, budget: &budget, into: &specs, seen: &seen) }
+            for k in d.keys { try flatten(d.values[k]!, prefix: key(k), depth: depth + 1, budget: &budget, stop: stop, into: &specs, seen: &seen) }
         case let .list(l):
-            for (i, v) in l.items.enumerated() { try flatten(v, prefix: key(String(i)), depth: depth + 1, budget: &budget, into: &specs, seen: &seen) }
+            for (i, v) in l.items.enumerated() { try flatten(v, prefix: key(String(i)), depth: depth + 1, budget: &budget, stop: stop, into: &specs, seen: &seen) }
         case let .tuple(items, _):
-            for (i, v) in items.enumerated() { try flatten(v, prefix: key(String(i)), depth: depth + 1, budget: &budget, into: &specs, seen: &seen) }
+            for (i, v) in items.enumerated() { try flatten(v, prefix: key(String(i)), depth: depth + 1, budget: &budget, stop: stop, into: &specs, seen: &seen) }
         default:
             break
         }

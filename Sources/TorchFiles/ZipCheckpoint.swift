@@ -35,12 +35,11 @@ enum ZipCheckpoint {
         return .init(tensors: tensors, storages: storages)
     }
 
-    /// An entry's bytes, refusing sizes no file of `fileSize` bytes can hold (deflate expands at most 1032×).
+    /// An entry's bytes, refusing sizes its compressed bytes cannot produce (deflate expands at most 1032×).
     private static func read(_ entry: Entry, from archive: Archive, fileSize: Int) throws -> Data {
         let size = entry.uncompressedSize
-        let limit = entry.compressedSize == size ? UInt64(fileSize) : entry.compressedSize &* 1032 &+ 1024
-        guard size <= limit, size <= UInt64(fileSize) &* 1032 else {
-            throw TorchFileError.lengthTooLarge(claimed: size, available: Int(min(limit, UInt64(Int.max))), offset: 0)
+        guard size <= min(entry.compressedSize, UInt64(fileSize)) &* 1032 &+ 1024 else {
+            throw TorchFileError.badArchive(reason: "\(entry.path) claims \(size) bytes from \(entry.compressedSize) compressed bytes, more than any compression yields")
         }
         var out = Data(capacity: Int(size))
         do {
