@@ -24,6 +24,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
     ],
     targets: [
         .systemLibrary(
@@ -41,6 +42,7 @@ let package = Package(
         .target(name: "Optim", dependencies: ["Tensors", "NN"], swiftSettings: kernelSettings),
         .target(name: "Training", dependencies: ["Tensors", "NN", "Optim", "Yams"]),
         .target(name: "CrossModal", dependencies: ["Tensors", "NN", "Optim"]),
+        .target(name: "TorchFiles", dependencies: ["Tensors", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         .target(name: "Encoders", dependencies: ["Tensors", "NN"]),
         .target(name: "Tasks", dependencies: ["Tensors", "NN", "CrossModal", "Encoders", "Imaging", "Training"]),
         .executableTarget(
@@ -55,6 +57,7 @@ let package = Package(
         .testTarget(name: "TasksTests", dependencies: ["Tasks", "CrossModal", "Optim", "NN", "Tensors", "TestSupport", "Imaging"]),
         .testTarget(name: "EncodersTests", dependencies: ["Encoders", "NN", "Tensors", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Tensors", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "TorchFilesTests", dependencies: ["TorchFiles", "Tensors", "TestSupport"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v5]
 )
