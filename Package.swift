@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "NN", targets: ["NN"]),
         .library(name: "Optim", targets: ["Optim"]),
         .library(name: "Training", targets: ["Training"]),
+        .library(name: "Encoders", targets: ["Encoders"]),
         .executable(name: "crossmodal", targets: ["CLI"]),
     ],
     dependencies: [
@@ -26,14 +27,16 @@ let package = Package(
         .target(name: "NN", dependencies: ["Tensors"]),
         .target(name: "Optim", dependencies: ["Tensors", "NN"]),
         .target(name: "Training", dependencies: ["Tensors", "NN", "Optim", "Yams"]),
+        .target(name: "Encoders", dependencies: ["Tensors", "NN"]),
         .executableTarget(
             name: "CLI",
-            dependencies: ["Tensors", "NN", "Optim", "Training", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["Tensors", "NN", "Optim", "Training", "Encoders", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .target(name: "TestSupport", dependencies: ["Tensors"], path: "Tests/TestSupport"),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "Tensors", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "OptimTests", dependencies: ["Optim", "NN", "Tensors", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Optim", "NN", "Tensors", "TestSupport"]),
+        .testTarget(name: "EncodersTests", dependencies: ["Encoders", "NN", "Tensors", "TestSupport"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v5]
 )
