@@ -12,8 +12,10 @@ import Tensors
 /// - `lengths` [N]: tokens per text, `[CLS]` and `[SEP]` included.
 /// Rows are in input order.
 public enum TextEmbedding {
-    /// Texts are sorted by token count and cut into batches of `batchSize`, so each batch pads little;
-    /// `progress(done, total)` is called after each batch.
+    /// Texts are sorted by token count and cut into batches of `batchSize`, so each batch pads little. With
+    /// several cores and batches, the batches run concurrently, one per core with single-threaded BLAS
+    /// (whole batches in parallel scale better than splitting each GEMM). `progress(done, total)` is called
+    /// after each batch, one call at a time, with `done` increasing.
     public static func embed(
         _ texts: [String], encoder: SentenceEncoder, batchSize: Int = 32, tokenFeatures: Bool = true,
         progress: (Int, Int) -> Void = { _, _ in }
@@ -23,15 +25,16 @@ public enum TextEmbedding {
         let n = texts.count, h = encoder.dimension
         let t = encodings.map(\.ids.count).max() ?? 0
         let order = (0..<n).sorted { (encodings[$0].ids.count, $0) < (encodings[$1].ids.count, $1) }
+        let batches = stride(from: 0, to: n, by: batchSize).reversed().map { Array(order[$0..<min($0 + batchSize, n)]) }
         let sentences = Tensor(zeros: [n, h])
         let features = tokenFeatures ? Tensor(zeros: [n, t, h]) : nil
         let mask = Tensor(zeros: [n, t]), ids = Tensor(zeros: [n, t]), lengths = Tensor(zeros: [n])
+        let lock = NSLock()
         var done = 0
-        for start in stride(from: 0, to: n, by: batchSize) {
-            let rows = Array(order[start..<min(start + batchSize, n)])
+        func run(_ rows: [Int]) {
             let batch = BatchEncoding(rows.map { encodings[$0] }, padID: encoder.tokenizer.padID)
             let out = encoder.encode(batch)
-            for (b, row) in rows.enumerated() {
+            for (b, row) in rows.enumerated() {  // each batch writes only its own rows
                 let len = batch.lengths[b]
                 (sentences.mutableData + row * h).update(from: out.sentenceEmbeddings.data + b * h, count: h)
                 features.map { ($0.mutableData + row * t * h).update(from: out.tokenFeatures.data + b * batch.length * h, count: len * h) }
@@ -41,8 +44,19 @@ public enum TextEmbedding {
                 }
                 lengths.mutableData[row] = Float(len)
             }
+            lock.lock()
+            defer { lock.unlock() }
             done += rows.count
             progress(done, n)
+        }
+        Tape.withoutRecording {
+            if Parallel.cores > 1 && batches.count > 1 {
+                BLAS.singleThreaded {
+                    DispatchQueue.concurrentPerform(iterations: batches.count) { run(batches[$0]) }
+                }
+            } else {
+                batches.forEach(run)
+            }
         }
         var result = ["sentence_embeddings": sentences, "attention_mask": mask, "input_ids": ids, "lengths": lengths]
         if let features { result["token_features"] = features }
