@@ -5,7 +5,8 @@
 @inline(__always)
 func fastExp(_ x: Float) -> Float {
     let x = Swift.min(Swift.max(x, -87), 88)
-    let n = (x * 1.44269504088896341).rounded(.toNearestOrEven)
+    // Round to nearest by adding and removing 1.5·2²³ (no libm call, so the loop vectorizes).
+    let n = (x * 1.44269504088896341 + 12_582_912) - 12_582_912
     let r = x - n * 0.693359375 + n * 2.12194440e-4
     var p: Float = 1.9875691500e-4
     p = p * r + 1.3981999507e-3
@@ -31,4 +32,14 @@ func geluErf(_ x: Float) -> Float {
     p = p * t + 0.254829592
     let erfc = p * t * fastExp(-z * z)
     return 0.5 * x * (x >= 0 ? 2 - erfc : erfc)
+}
+
+/// `geluErf` over a tensor: a plain loop over raw pointers (vectorized), split across cores when large.
+func geluErfForward(_ x: Tensor) -> Tensor {
+    let out = Tensor(uninitialized: x.shape)
+    let o = out.mutableData, p = x.data
+    Parallel.forEach(x.count) { r in
+        for i in r { o[i] = geluErf(p[i]) }
+    }
+    return out
 }
