@@ -4,7 +4,8 @@ import Foundation
 import Tensors
 
 /// `crossmodal bench minilm`: sentences/s of our MiniLM encoder vs sentence-transformers (the peer script
-/// `tools/bench/peer_minilm.py`) on the same sentences, batch size and thread count, in one run.
+/// `tools/bench/peer_minilm.py`) on the same sentences, batch size and thread count, in one run, with the
+/// two sides' timed runs interleaved so that both see the same load on a shared machine.
 struct MiniLMBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "minilm",
@@ -16,8 +17,8 @@ struct MiniLMBench: ParsableCommand {
     @Option(help: "Batch size (both sides).")
     var batchSize = 32
 
-    @Option(help: "Timed runs (median reported).")
-    var runs = 5
+    @Option(help: "Timed runs per side (median reported).")
+    var runs = 7
 
     @Option(help: "Warm-up runs.")
     var warmups = 1
@@ -34,34 +35,85 @@ struct MiniLMBench: ParsableCommand {
         let texts = Self.mixedSentences(count: sentences, seed: 0)
         let tokens = texts.map { encoder.tokenizer.encode($0).ids.count }
         let threads = ProcessInfo.processInfo.activeProcessorCount
-        print("MiniLM benchmark — \(texts.count) sentences (\(tokens.min()!)…\(tokens.max()!) tokens, mean \(tokens.reduce(0, +) / tokens.count)), batch \(batchSize), \(threads) threads, BLAS threads \(BLAS.threads), median of \(runs) after \(warmups) warm-up(s)")
-        let ours = Timing.medianMilliseconds(warmups: warmups, runs: runs) {
-            _ = TextEmbedding.embed(texts, encoder: encoder, batchSize: batchSize, tokenFeatures: false)
+        print("MiniLM benchmark — \(texts.count) sentences (\(tokens.min()!)…\(tokens.max()!) tokens, mean \(tokens.reduce(0, +) / tokens.count)), batch \(batchSize), \(threads) threads, median of \(runs) after \(warmups) warm-up(s), runs interleaved with the peer's")
+        let ours = { Timing.samples(warmups: 0, runs: 1) { _ = TextEmbedding.embed(texts, encoder: encoder, batchSize: batchSize, tokenFeatures: false) }[0] }
+        let peer = try python.isEmpty ? nil : Peer(python: python, script: self.peer, texts: texts, model: directory, threads: threads, batchSize: batchSize)
+        defer { peer?.stop() }
+        var mine: [Double] = [], theirs: [Double] = []
+        for i in 0..<(warmups + runs) {
+            let a = ours(), b = try peer?.run()
+            if i >= warmups {
+                mine.append(a)
+                if let b { theirs.append(b) }
+            }
         }
-        let oursRate = Double(texts.count) / ours * 1e3
-        print(String(format: "  CrossModal (Swift)        %8.1f ms   %7.1f sentences/s", ours, oursRate))
-        guard !python.isEmpty else { return }
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("minilm-bench-\(UUID().uuidString).json")
-        defer { try? FileManager.default.removeItem(at: file) }
-        try JSONSerialization.data(withJSONObject: texts).write(to: file)
+        let rate = { (ms: Double) in Double(texts.count) / ms * 1e3 }
+        let m = Timing.median(mine)
+        print(String(format: "  CrossModal (Swift)        %8.1f ms   %7.1f sentences/s   (fastest run %.1f ms)", m, rate(m), mine.min()!))
+        guard let peer else { return }
+        let t = Timing.median(theirs)
+        print(String(format: "  sentence-transformers     %8.1f ms   %7.1f sentences/s   (fastest run %.1f ms; %@)", t, rate(t), theirs.min()!, try peer.info()))
+        print(String(format: "  speed-up: %.2f× median, %.2f× fastest runs (target ≥ 1.25×)", t / m, theirs.min()! / mine.min()!))
+    }
+
+    /// The peer script as a child process, answering "run" with the milliseconds of one full encode.
+    final class Peer {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [python, peer, file.path, directory.path, "\(threads)", "\(batchSize)", "\(warmups)", "\(runs)"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0,
-              let line = String(decoding: data, as: UTF8.self).split(separator: "\n").last,
-              let json = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-              let theirs = json["median_ms"] as? Double else {
-            throw ValidationError("peer script \(peer) failed (status \(process.terminationStatus)); it needs `pip install sentence-transformers`")
+        let input = Pipe(), output = Pipe()
+        var buffer = Data()
+
+        init(python: String, script: String, texts: [String], model: URL, threads: Int, batchSize: Int) throws {
+            let file = FileManager.default.temporaryDirectory.appendingPathComponent("minilm-bench-\(UUID().uuidString).json")
+            try JSONSerialization.data(withJSONObject: texts).write(to: file)
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = [python, script, file.path, model.path, "\(threads)", "\(batchSize)"]
+            process.standardInput = input
+            process.standardOutput = output
+            try process.run()
+            defer { try? FileManager.default.removeItem(at: file) }
+            guard try readLine() == "ready" else { throw failure() }
         }
-        let theirRate = Double(texts.count) / theirs * 1e3
-        print(String(format: "  sentence-transformers     %8.1f ms   %7.1f sentences/s   (torch %@, %d threads)",
-                     theirs, theirRate, "\(json["torch"] ?? "?")", (json["threads"] as? Int) ?? 0))
-        print(String(format: "  speed-up: %.2f× (target ≥ 1.25×)", oursRate / theirRate))
+
+        func run() throws -> Double {
+            let reply = try ask("run")
+            guard let ms = reply["ms"] as? Double else { throw failure() }
+            return ms
+        }
+
+        func info() throws -> String {
+            let reply = try ask("info")
+            return "torch \(reply["torch"] ?? "?"), \(reply["threads"] ?? "?") threads"
+        }
+
+        func stop() {
+            input.fileHandleForWriting.write(Data("quit\n".utf8))
+            process.waitUntilExit()
+        }
+
+        private func ask(_ command: String) throws -> [String: Any] {
+            input.fileHandleForWriting.write(Data("\(command)\n".utf8))
+            guard let line = try readLine(), let json = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
+                throw failure()
+            }
+            return json
+        }
+
+        private func readLine() throws -> String? {
+            while true {
+                if let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
+                    let line = String(decoding: buffer[..<newline], as: UTF8.self)
+                    buffer.removeSubrange(...newline)
+                    return line
+                }
+                let chunk = output.fileHandleForReading.availableData
+                if chunk.isEmpty { return nil }
+                buffer.append(chunk)
+            }
+        }
+
+        private func failure() -> Error {
+            ValidationError("the peer script \(process.arguments?[1] ?? "") failed; it needs python3 with `pip install sentence-transformers` and the model in the cache")
+        }
     }
 
     /// `count` English sentences of 3…60 words (seeded), some with punctuation and numbers.
