@@ -18,8 +18,9 @@ public struct WordPieceTokenizer: Sendable {
     public let vocabulary: [String]
     private let ids: [[UInt32]: Int]
     private let longestToken: Int
-    /// Added (special) tokens as scalar values, with their ids, matched in the raw text.
-    private let addedTokens: [([UInt32], Int)]
+    /// Tokens matched verbatim in the raw text before normalization (`[CLS]`, `[MASK]`, …).
+    public let addedTokens: [String]
+    private let addedTokenKeys: [([UInt32], Int)]
     private let addedTokenStarts: Set<UInt32>
     public let lowercase: Bool
     public let stripAccents: Bool
@@ -53,9 +54,11 @@ public struct WordPieceTokenizer: Sendable {
             return i
         }
         (unknownID, clsID, sepID, padID) = (try id(unknownToken), try id(clsToken), try id(sepToken), try id(padToken))
-        let added = addedTokens ?? [padToken, unknownToken, clsToken, sepToken, "[MASK]"].filter { ids[Self.key($0)] != nil }
-        self.addedTokens = try added.filter { !$0.isEmpty }.map { (Self.key($0), try id($0)) }
-        addedTokenStarts = Set(self.addedTokens.map { $0.0[0] })
+        let added = (addedTokens ?? [padToken, unknownToken, clsToken, sepToken, "[MASK]"].filter { ids[Self.key($0)] != nil })
+            .filter { !$0.isEmpty }
+        self.addedTokens = added
+        addedTokenKeys = try added.map { (Self.key($0), try id($0)) }
+        addedTokenStarts = Set(addedTokenKeys.map { $0.0[0] })
         self.vocabulary = vocabulary
         self.ids = ids
         longestToken = vocabulary.map { $0.unicodeScalars.count }.max() ?? 0
@@ -120,7 +123,7 @@ public struct WordPieceTokenizer: Sendable {
             cleanText: cleanText, continuationPrefix: continuationPrefix, maxInputCharsPerWord: maxInputCharsPerWord,
             maxLength: maxLength, unknownToken: vocabulary[unknownID], clsToken: vocabulary[clsID],
             sepToken: vocabulary[sepID], padToken: vocabulary[padID],
-            addedTokens: addedTokens.map { String(String.UnicodeScalarView($0.0.compactMap(Unicode.Scalar.init))) })
+            addedTokens: addedTokens)
     }
 
     /// The id of `token`, if it is in the vocabulary.
@@ -157,7 +160,7 @@ public struct WordPieceTokenizer: Sendable {
     /// The longest added token spelled at `position`, with its id and length in scalars.
     private func addedToken(at position: Int, in scalars: [Unicode.Scalar]) -> (Int, Int)? {
         var best: (Int, Int)?
-        for (token, id) in addedTokens where token.count > (best?.1 ?? 0) && position + token.count <= scalars.count {
+        for (token, id) in addedTokenKeys where token.count > (best?.1 ?? 0) && position + token.count <= scalars.count {
             if zip(token, scalars[position...]).allSatisfy({ $0 == $1.value }) { best = (id, token.count) }
         }
         return best
