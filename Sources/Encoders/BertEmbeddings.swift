@@ -22,14 +22,16 @@ public final class BertEmbeddings: Module {
         register(module: "LayerNorm", layerNorm)
     }
 
-    /// Embeds `ids` [batch, length] (row-major) with positions 0..<length and `tokenTypes` (zeros when nil).
-    public func callAsFunction(_ ids: [Int], tokenTypes: [Int]? = nil, batch: Int, length: Int) -> Tensor {
-        precondition(ids.count == batch * length, "BertEmbeddings: \(ids.count) ids for [\(batch), \(length)]")
-        precondition(length <= positionEmbeddings.count,
-                     "BertEmbeddings: length \(length) exceeds \(positionEmbeddings.count) positions")
-        let words = wordEmbeddings(ids, shape: [batch, length])
-        let positions = positionEmbeddings(Array(0..<length), shape: [1, length])
-        let types = tokenTypeEmbeddings(tokenTypes ?? [Int](repeating: 0, count: batch * length), shape: [batch, length])
-        return layerNorm(words + types + positions)
+    /// Embeds tokens `ids` at `positions` with `tokenTypes` (zeros when nil), all of one length, as
+    /// [ids.count, hidden].
+    public func callAsFunction(_ ids: [Int], positions: [Int], tokenTypes: [Int]? = nil) -> Tensor {
+        precondition(positions.count == ids.count && (tokenTypes?.count ?? ids.count) == ids.count,
+                     "BertEmbeddings: \(ids.count) ids, \(positions.count) positions, \(tokenTypes?.count ?? ids.count) token types")
+        precondition(positions.allSatisfy { $0 >= 0 && $0 < positionEmbeddings.count },
+                     "BertEmbeddings: a position is outside the \(positionEmbeddings.count) position embeddings")
+        let words = wordEmbeddings(ids, shape: [ids.count])
+        let places = positionEmbeddings(positions, shape: [ids.count])
+        let types = tokenTypeEmbeddings(tokenTypes ?? [Int](repeating: 0, count: ids.count), shape: [ids.count])
+        return layerNorm(words + types + places)
     }
 }

@@ -43,11 +43,13 @@ public final class BertLayer: Module {
         register(module: "output", outputBlock)
     }
 
-    /// `x` [B, L, E] → [B, L, E]; `paddingMask` [B, L] is true for padding tokens (ignored as keys).
-    public func callAsFunction(_ x: Tensor, paddingMask: Mask?) -> Tensor {
+    /// Packed tokens `x` [tokens, E] → [tokens, E]; attention runs over `layout`'s padded batch, with
+    /// padding keys masked.
+    public func callAsFunction(_ x: Tensor, layout: TokenLayout) -> Tensor {
         let (context, _) = scaledDotProductAttention(
-            query: query(x), key: key(x), value: value(x), heads: headCount, keyPaddingMask: paddingMask)
-        let h = attentionNorm(x + attentionOutput(context))
+            query: layout.padded(query(x)), key: layout.padded(key(x)), value: layout.padded(value(x)),
+            heads: headCount, keyPaddingMask: layout.paddingMask)
+        let h = attentionNorm(x + attentionOutput(layout.packed(context)))
         return outputNorm(h + output(activation(intermediate(h))))
     }
 }

@@ -3,7 +3,7 @@ import Tensors
 /// What a text encoder gives for a batch of texts: per-token features and their padding mask (what
 /// cross-attention consumes) and one L2-normalized sentence embedding per text.
 public struct TextFeatures {
-    /// [batch, length, hidden] last hidden state; rows at padding positions are not meaningful.
+    /// [batch, length, hidden] last hidden state; rows at padding positions are zero.
     public let tokenFeatures: Tensor
     /// [batch, length], true at padding positions.
     public let paddingMask: Mask
