@@ -1,7 +1,11 @@
 import ArgumentParser
 import Foundation
+import Encoders
 import Tasks
 import Training
+
+/// Which question encoder `sort-of-clevr` commands use.
+enum TextEncoderChoice: String, ExpressibleByArgument, CaseIterable { case learned, minilm }
 
 /// Options shared by `sort-of-clevr train`, `eval` and `reproduce`: where the data and the training config come from.
 struct SortOfCLEVROptions: ParsableArguments {
@@ -29,6 +33,9 @@ struct SortOfCLEVROptions: ParsableArguments {
     @Option(help: "Fusion and question-encoder width.")
     var width = 64
 
+    @Option(help: "Question encoder: learned (a small Transformer trained with the model) or minilm (frozen all-MiniLM-L6-v2; `make models`).")
+    var textEncoder: TextEncoderChoice = .learned
+
     @Option(help: "Evaluate on the test split every this many steps (0 = only at the end).")
     var evalEvery: Int?
 
@@ -55,6 +62,9 @@ struct SortOfCLEVROptions: ParsableArguments {
         var experiment = SortOfCLEVRExperiment(train: train, test: test, config: cfg)
         experiment.imagesPerStep = imagesPerStep
         experiment.width = width
+        if textEncoder == .minilm {
+            experiment.frozenText = FrozenTextFeatures(encoder: try SentenceEncoder.miniLM(), texts: SortOfCLEVR.allQuestionTexts)
+        }
         return experiment
     }
 

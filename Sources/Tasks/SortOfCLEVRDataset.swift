@@ -83,7 +83,8 @@ public struct SortOfCLEVRDataset: Sendable {
             tokens: ids, mask: mask,
             answers: indices.map { questions[$0].answer.rawValue },
             kinds: indices.map { questions[$0].kind },
-            imageOfQuestion: owners)
+            imageOfQuestion: owners,
+            texts: indices.map { questions[$0].text })
     }
 }
 
@@ -100,6 +101,8 @@ public struct SortOfCLEVRBatch {
     public let kinds: [QuestionKind]
     /// For each question, the index of its image in `images`.
     public let imageOfQuestion: [Int]
+    /// The question texts (for frozen text encoders that work from text).
+    public let texts: [String]
 
     /// Number of questions.
     public var count: Int { answers.count }

@@ -7,6 +7,8 @@ public enum SortOfCLEVRError: Error, CustomStringConvertible, Equatable {
     case unwritable(path: String, reason: String)
     /// A dataset file is missing or malformed.
     case invalidDataset(path: String, reason: String)
+    /// A question whose text a frozen text encoder has no features for.
+    case unknownText(String)
 
     public var description: String {
         switch self {
@@ -18,6 +20,9 @@ public enum SortOfCLEVRError: Error, CustomStringConvertible, Equatable {
         case let .invalidDataset(path, reason):
             "\(path) is not a valid Sort-of-CLEVR dataset file: \(reason); regenerate it with "
                 + "`crossmodal sort-of-clevr generate --out DIR`"
+        case let .unknownText(text):
+            "no frozen text features for \"\(text)\"; the features are computed for the fixed Sort-of-CLEVR question "
+                + "templates — regenerate the data with this version's generator"
         }
     }
 }

@@ -11,6 +11,8 @@ public struct SortOfCLEVRExperiment {
     public var config: TrainingConfig
     public var imagesPerStep = 16
     public var width = 64
+    /// Frozen pretrained question features (MiniLM) instead of the learned question encoder.
+    public var frozenText: FrozenTextFeatures?
     public let train: SortOfCLEVRDataset
     public let test: SortOfCLEVRDataset
 
@@ -23,7 +25,8 @@ public struct SortOfCLEVRExperiment {
     /// A fresh model of `kind`, initialised from `config.seed`.
     public func makeModel(_ kind: SortOfCLEVRModel.Kind) -> SortOfCLEVRModel {
         Random.seed(config.seed)
-        return SortOfCLEVRModel(kind: kind, width: width, vocabularySize: train.vocabulary.words.count, maxTokens: train.maxTokens)
+        return SortOfCLEVRModel(kind: kind, width: width, vocabularySize: train.vocabulary.words.count, maxTokens: train.maxTokens,
+                                frozenText: frozenText)
     }
 
     /// Trains `kind` (resuming from its newest checkpoint when `resume`), then evaluates it on the test split.

@@ -5,8 +5,10 @@ import Tensors
 
 /// A Sort-of-CLEVR answerer: the paper's CNN over pixels gives a 5×5 grid of region features, a small
 /// Transformer encodes the question text, and a fusion model combines them into answer logits. Every kind
-/// uses the same encoders, widths and training budget, so they compare fairly.
-/// Keys: `cnn.*`, `question_encoder.*`, `fusion.*`.
+/// uses the same encoders, widths and training budget, so they compare fairly. With `frozenText` the question is
+/// read by a frozen pretrained encoder (MiniLM) instead: its token features go straight to the fusion model's
+/// text projector (FeatureProjector(384 → width)).
+/// Keys: `cnn.*`, `question_encoder.*` (learned text encoder only), `fusion.*`.
 public final class SortOfCLEVRModel: Module {
     /// How the two streams are fused.
     public enum Kind: String, CaseIterable, Codable, Sendable {
@@ -22,15 +24,19 @@ public final class SortOfCLEVRModel: Module {
 
     public let kind: Kind
     public let cnn: SmallCNN
-    public let questionEncoder: QuestionEncoder
+    /// The learned question encoder (nil when `frozenText` reads the questions).
+    public let questionEncoder: QuestionEncoder?
+    public let frozenText: FrozenTextFeatures?
     public let fusion: any FusionModel
 
     public init(kind: Kind, width: Int = 64, channels: Int = 24, vocabularySize: Int, maxTokens: Int,
-                answers: Int = SortOfCLEVRAnswer.allCases.count) {
+                answers: Int = SortOfCLEVRAnswer.allCases.count, frozenText: FrozenTextFeatures? = nil) {
         self.kind = kind
+        self.frozenText = frozenText
         cnn = SmallCNN(channels: channels)
-        questionEncoder = QuestionEncoder(vocabularySize: vocabularySize, maxLength: maxTokens, width: width, heads: 4, dropout: 0)
-        let (v, t) = (cnn.regionDim, width)
+        questionEncoder = frozenText == nil
+            ? QuestionEncoder(vocabularySize: vocabularySize, maxLength: maxTokens, width: width, heads: 4, dropout: 0) : nil
+        let (v, t) = (cnn.regionDim, frozenText?.dimension ?? width)
         switch kind {
         case .concat:
             fusion = ConcatFusion(visualDim: v, textDim: t, width: width, hidden: [4 * width, 4 * width], classes: answers)
@@ -45,23 +51,27 @@ public final class SortOfCLEVRModel: Module {
         }
         super.init()
         register(module: "cnn", cnn)
-        register(module: "question_encoder", questionEncoder)
+        if let questionEncoder { register(module: "question_encoder", questionEncoder) }
         register(module: "fusion", fusion)
     }
 
     /// The fusion model's input for a batch: each question with its image's regions.
-    public func fusionBatch(_ batch: SortOfCLEVRBatch) -> FusionBatch {
+    public func fusionBatch(_ batch: SortOfCLEVRBatch) throws -> FusionBatch {
         let regions = indexSelect(cnn(batch.images), axis: 0, indices: batch.imageOfQuestion)
-        return FusionBatch(visual: regions, text: questionEncoder(batch.tokens, mask: batch.mask), textPaddingMask: batch.mask)
+        if let frozenText {
+            let (features, mask) = try frozenText(batch.texts)
+            return FusionBatch(visual: regions, text: features, textPaddingMask: mask)
+        }
+        return FusionBatch(visual: regions, text: questionEncoder!(batch.tokens, mask: batch.mask), textPaddingMask: batch.mask)
     }
 
     /// Answer logits [questions, answers].
-    public func callAsFunction(_ batch: SortOfCLEVRBatch) throws -> Tensor { try fusion(fusionBatch(batch)) }
+    public func callAsFunction(_ batch: SortOfCLEVRBatch) throws -> Tensor { try fusion(try fusionBatch(batch)) }
 
     /// Both directions' attention weights of the last cross-modal layer (nil for the non-attention kinds):
     /// region→question [Q, 25, T] and question→region [Q, T, 25].
     public func attention(_ batch: SortOfCLEVRBatch) throws -> CrossModalAttentionOutput? {
         guard let model = fusion as? CrossAttentionFusion else { return nil }
-        return try model.encode(fusionBatch(batch), returnWeights: true)
+        return try model.encode(try fusionBatch(batch), returnWeights: true)
     }
 }

@@ -1,3 +1,4 @@
+import Encoders
 import Foundation
 import Imaging
 import NN
@@ -62,5 +63,24 @@ final class SortOfCLEVRExperimentTests: XCTestCase {
         XCTAssertEqual(files.count, 2)
         let heatmap = try PNG.read(files[0])
         XCTAssertEqual(heatmap.width, 630)
+    }
+
+    func testFrozenMiniLMReadsTheQuestionsInsteadOfTheLearnedEncoder() throws {
+        let frozen = FrozenTextFeatures(encoder: try SentenceEncoder.miniLM(), texts: SortOfCLEVR.allQuestionTexts)
+        XCTAssertEqual(frozen.dimension, 384)
+        XCTAssertEqual(frozen.table.shape[0], 36, "6 kinds × 6 colours")
+        Random.seed(0)
+        let model = SortOfCLEVRModel(kind: .crossAttention, width: 16, vocabularySize: train.vocabulary.words.count,
+                                     maxTokens: train.maxTokens, frozenText: frozen)
+        XCTAssertNil(model.questionEncoder)
+        XCTAssertFalse(model.namedParameters().contains { $0.key.hasPrefix("question_encoder.") })
+        XCTAssertEqual(model.fusion.textDim, 384)
+        let batch = train.batch(imageIndices: [0])
+        let (loss, grads) = try valueAndGrad(model) { m in crossEntropy(try m(batch), targets: batch.answers) }
+        XCTAssertTrue(loss.item.isFinite)
+        XCTAssertNotNil(grads["fusion.text_projector.projection.0.weight"])
+        XCTAssertThrowsError(try frozen(["What is this?"])) { error in
+            XCTAssertEqual(error as? SortOfCLEVRError, .unknownText("What is this?"))
+        }
     }
 }
