@@ -5,7 +5,7 @@ DEBIAN_PACKAGES := libopenblas-dev libpng-dev
 PYTHON ?= python3
 TORCH_SPEC ?= torch==2.13.0+cpu
 
-.PHONY: demo test deps fixtures bench python-deps
+.PHONY: demo test deps fixtures bench python-deps models
 
 ## Installs the Debian packages the build links (as root), or prints the exact command to run.
 deps:
@@ -22,10 +22,14 @@ deps:
 demo: deps
 	$(SWIFT) run -c release crossmodal demo
 
-## Builds and runs every test (no Python needed: fixtures are committed).
-test: deps
+## Builds and runs every test (no Python needed: fixtures are committed; the pretrained models are fetched).
+test: deps models
 	$(SWIFT) build --build-tests
 	$(SWIFT) test
+
+## Fetches the pretrained models into ${CROSSMODAL_CACHE:-~/.cache/crossmodal} (nothing to do when present).
+models:
+	tools/fetch-models.sh minilm
 
 ## Engine micro-benchmarks (release build): GEMM vs raw sgemm, layerNorm, softmax, fused attention.
 bench: deps

@@ -47,7 +47,7 @@ let package = Package(
         .target(name: "Tasks", dependencies: ["Tensors", "NN", "CrossModal", "Encoders", "Imaging", "Training"]),
         .executableTarget(
             name: "CLI",
-            dependencies: ["Tensors", "NN", "Optim", "Training", "CrossModal", "Tasks", "Imaging", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["Tensors", "NN", "Optim", "Training", "CrossModal", "Tasks", "Imaging", "Encoders", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .target(name: "TestSupport", dependencies: ["Tensors"], path: "Tests/TestSupport"),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "Tensors", "TestSupport"], exclude: ["Fixtures"]),

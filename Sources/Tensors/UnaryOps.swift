@@ -79,7 +79,7 @@ public func gelu(_ x: Tensor, approximate: GELUApproximation = .none) -> Tensor 
     let k: Float = 0.7978845608028654  // sqrt(2/pi)
     let out: Tensor
     switch approximate {
-    case .none: out = mapUnary(x) { 0.5 * $0 * (1 + Foundation.erf($0 * 0.7071067811865476)) }
+    case .none: out = geluErfForward(x)
     case .tanh: out = mapUnary(x) { 0.5 * $0 * (1 + Foundation.tanh(k * ($0 + 0.044715 * $0 * $0 * $0))) }
     }
     guard Tape.isRecording(x) else { return out }
