@@ -30,6 +30,7 @@ test: deps models
 ## Fetches the pretrained models into ${CROSSMODAL_CACHE:-~/.cache/crossmodal} (nothing to do when present).
 models:
 	tools/fetch-models.sh minilm
+	tools/fetch-efficientnet.sh
 
 ## Engine micro-benchmarks (release build): GEMM vs raw sgemm, layerNorm, softmax, fused attention.
 bench: deps
