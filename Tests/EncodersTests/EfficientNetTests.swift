@@ -110,3 +110,35 @@ final class EfficientNetTests: XCTestCase {
         XCTAssertEqual(m.featureMap(Tensor.randn([1, 3, 100, 130], using: &Random.generator)).shape, [1, 1280, 4, 5])
     }
 }
+
+/// `ImageEmbedding` (what `crossmodal embed-images` runs): batching keeps rows in order and gives the same
+/// features as one batch; PNG and IDX inputs.
+final class ImageEmbeddingTests: XCTestCase {
+    func testBatchedEmbeddingMatchesFixtureAndKeepsOrder() throws {
+        let dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
+        let urls = ["gradient", "object", "shapes"].map { dir.appendingPathComponent("efficientnet_\($0).png") }
+        let images = try ImageEmbedding.readImages(urls)
+        let encoder = try EfficientNetLite0.pretrained().folded()
+        var calls: [Int] = []
+        let out = ImageEmbedding.embed(count: 3, image: { images[$0] }, encoder: encoder, batchSize: 2, logits: true) { done, total in
+            XCTAssertEqual(total, 3)
+            calls.append(done)
+        }
+        XCTAssertEqual(calls, [2, 3])
+        XCTAssertEqual(out["regions"]?.shape, [3, 49, 1280])
+        let fx = try Fixture.load("efficientnet")
+        assertClose(out["pooled"]!, slice(fx["pooled"]!, axis: 0, 0..<3), rtol: 1e-4, atol: 1e-5, "pooled")
+        assertClose(out["logits"]!, slice(fx["logits"]!, axis: 0, 0..<3), rtol: 1e-4, atol: 1e-4, "logits")
+        let pooledOnly = ImageEmbedding.embed(count: 1, image: { images[2 - $0] }, encoder: encoder, regions: false)
+        XCTAssertEqual(Set(pooledOnly.keys), ["pooled"])
+        assertClose(pooledOnly["pooled"]!, slice(out["pooled"]!, axis: 0, 2..<3), rtol: 1e-5, atol: 1e-6, "batch of one")
+    }
+
+    func testReadsIDXImagesWithLimit() throws {
+        let url = URL(fileURLWithPath: "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz")
+        let images = try ImageEmbedding.readImages([url], limit: 3)
+        XCTAssertEqual(images.count, 3)
+        XCTAssertEqual(images[0].width, 28)
+        XCTAssertThrowsError(try ImageEmbedding.readImages([url, url])) { XCTAssertTrue("\($0)" .contains("PNG"), "\($0)") }
+    }
+}
