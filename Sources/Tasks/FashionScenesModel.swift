@@ -4,8 +4,8 @@ import NN
 import Tensors
 
 /// The three fusion models compared on fashion scenes, over the same frozen features: 49 EfficientNet region
-/// tokens (each with its grid position (x, y) in −1…1 appended, so regions know where they are) and MiniLM
-/// token features. Each scores an (image, caption) pair with one number: the DualEncoder's scaled cosine,
+/// tokens (each with a one-hot of its grid cell appended, which the visual projector turns into a learned
+/// position embedding, so regions know where they are) and MiniLM token features. Each scores an (image, caption) pair with one number: the DualEncoder's scaled cosine,
 /// the others' match-logit margin (logit 1 − logit 0 of their 2-way classifier).
 public final class FashionScenesModel: Module {
     public enum Kind: String, CaseIterable, Codable, Sendable {
@@ -18,7 +18,9 @@ public final class FashionScenesModel: Module {
         case crossAttention = "cross-attention"
     }
 
-    public static let visualDim = EfficientNetLite0.featureDim + 2
+    public static let visualDim = EfficientNetLite0.featureDim + regions
+    /// Region tokens per scene (the 7×7 feature map at 224 px).
+    public static let regions = 49
     public static let textDim = 384
 
     public let kind: Kind
@@ -38,9 +40,16 @@ public final class FashionScenesModel: Module {
         register(module: "fusion", fusion)
     }
 
-    /// Region tokens [B, 49, 1280] with the (x, y) grid coordinates appended: [B, 49, 1282].
+    /// Value of the one-hot position entry: about the norm of a region feature (√1280), so the position is
+    /// as strong as the content in the projector's output from the start.
+    public static let positionScale: Float = 32
+
+    /// Region tokens [B, 49, 1280] with the (scaled) one-hot of their cell appended: [B, 49, 1329].
     public static func visualTokens(_ regions: Tensor) -> Tensor {
-        concat([regions, SmallCNN.coordinates(batch: regions.shape[0], height: 7, width: 7)], axis: 2)
+        let b = regions.shape[0]
+        let oneHot = Tensor(zeros: [b, Self.regions, Self.regions])
+        for i in 0..<b { for r in 0..<Self.regions { oneHot.mutableData[(i * Self.regions + r) * Self.regions + r] = positionScale } }
+        return concat([regions, oneHot], axis: 2)
     }
 
     /// The fusion input for image rows `images` and caption rows `captions` (paired one to one) of a split;
