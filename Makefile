@@ -1,7 +1,7 @@
 # CrossModal: `make demo` runs the main job, `make test` runs the tests. Both install what is missing.
 SHELL := /bin/bash
 SWIFT ?= swift
-DEBIAN_PACKAGES := libopenblas-dev libpng-dev
+DEBIAN_PACKAGES := libopenblas-dev libpng-dev dataset-fashion-mnist
 PYTHON ?= python3
 TORCH_SPEC ?= torch==2.13.0+cpu
 
@@ -30,6 +30,7 @@ test: deps models
 ## Fetches the pretrained models into ${CROSSMODAL_CACHE:-~/.cache/crossmodal} (nothing to do when present).
 models:
 	tools/fetch-models.sh minilm
+	tools/fetch-efficientnet.sh
 
 ## Engine micro-benchmarks (release build): GEMM vs raw sgemm, layerNorm, softmax, fused attention.
 bench: deps

@@ -43,7 +43,7 @@ let package = Package(
         .target(name: "Training", dependencies: ["Tensors", "NN", "Optim", "Yams"]),
         .target(name: "CrossModal", dependencies: ["Tensors", "NN", "Optim"]),
         .target(name: "TorchFiles", dependencies: ["Tensors", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
-        .target(name: "Encoders", dependencies: ["Tensors", "NN"]),
+        .target(name: "Encoders", dependencies: ["Tensors", "NN", "TorchFiles", "Imaging"]),
         .target(name: "Tasks", dependencies: ["Tensors", "NN", "CrossModal", "Encoders", "Imaging", "Training"]),
         .executableTarget(
             name: "CLI",

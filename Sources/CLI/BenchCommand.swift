@@ -7,7 +7,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks (build with -c release; `make bench`).",
-        subcommands: [OpsBench.self, MiniLMBench.self])
+        subcommands: [OpsBench.self, MiniLMBench.self, EfficientNetBench.self])
 }
 
 /// Engine kernels: GEMM through the engine vs the raw cblas_sgemm call, and the fused kernels at the seed shapes.

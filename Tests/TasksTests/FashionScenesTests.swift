@@ -1,0 +1,144 @@
+import Encoders
+import Foundation
+import Imaging
+import NN
+@testable import Tasks
+import Tensors
+import Training
+import XCTest
+
+/// Fashion scenes: captions and hard negatives, rendering, the real Fashion-MNIST files, the models' losses
+/// and pair scores, evaluation, the report, and the feature cache (real encoders, tiny counts).
+final class FashionScenesTests: XCTestCase {
+    /// A fake Fashion-MNIST: 20 images of 2×2 pixels, image i of class i % 10 filled with value i.
+    let tiny = FashionMNIST(images: IDX(shape: [20, 2, 2], bytes: (0..<20).flatMap { [UInt8](repeating: UInt8($0), count: 4) }),
+                            labels: (0..<20).map { $0 % 10 })
+
+    func testCaptionsAreTrueAndHardNegativesFalse() {
+        let scenes = FashionScene.generate(count: 500, from: tiny, seed: 3)
+        var pairings = Set<[Int]>()
+        for s in scenes {
+            XCTAssertEqual(Set(s.labels).count, 4)
+            XCTAssertEqual(s.items.map { tiny.labels[$0] }, s.labels)
+            XCTAssertEqual(Set(s.caption.articles), Set(s.labels), "the caption names all four articles")
+            XCTAssertTrue(s.caption.holds(in: s.labels), s.caption.text)
+            XCTAssertFalse(s.swappedPositions.holds(in: s.labels), s.swappedPositions.text)
+            XCTAssertEqual(Set(s.swappedPositions.articles), Set(s.labels), "positions swapped, same articles")
+            XCTAssertFalse(s.swappedItems.holds(in: s.labels), s.swappedItems.text)
+            XCTAssertEqual(Set(s.swappedItems.articles).subtracting(s.labels).count, 1, "one article replaced")
+            pairings.insert(s.caption.clauses.map { s.labels.firstIndex(of: $0.first)! + s.labels.firstIndex(of: $0.second)! }.sorted())
+        }
+        XCTAssertEqual(pairings.count, 3, "rows, columns and diagonals are all used: \(pairings)")
+        XCTAssertEqual(FashionScene.generate(count: 5, from: tiny, seed: 3), Array(scenes.prefix(5)), "seeded")
+        let caption = FashionSceneCaption(clauses: [.init(first: 7, relation: .above, second: 8), .init(first: 9, relation: .leftOf, second: 3)])
+        XCTAssertEqual(caption.text, "a sneaker above a bag, an ankle boot to the left of a dress")
+        XCTAssertTrue(caption.holds(in: [7, 3, 9, 8]) && caption.holds(in: [9, 7, 8, 3]))
+        XCTAssertFalse(caption.holds(in: [8, 9, 7, 3]))
+        XCTAssertFalse(caption.holds(in: [7, 9, 8, 2]), "a named article missing")
+    }
+
+    func testSceneImagePlacesArticlesInTheGrid() {
+        let scene = FashionScene.generate(count: 1, from: tiny, seed: 1)[0]
+        let image = scene.image(tiny)
+        XCTAssertEqual(image.width, 4)
+        for (cell, item) in scene.items.enumerated() {
+            XCTAssertEqual(image[cell % 2 * 2 + 1, cell / 2 * 2], RGB(UInt8(item), UInt8(item), UInt8(item)))
+        }
+    }
+
+    func testLoadsDebianFashionMNIST() throws {
+        let test = try FashionMNIST.load(.test)
+        XCTAssertEqual(test.count, 10000)
+        XCTAssertEqual(test.height, 28)
+        XCTAssertEqual(test.indicesByClass().map(\.count), [Int](repeating: 1000, count: 10))
+        XCTAssertThrowsError(try FashionMNIST.load(.test, directory: URL(fileURLWithPath: "/nonexistent"))) {
+            XCTAssertTrue("\($0)".contains("dataset-fashion-mnist"), "\($0)")
+        }
+    }
+
+    /// Random features of the right shapes for `count` scenes.
+    func syntheticSplit(_ count: Int, seed: UInt64) -> FashionScenesFeatures.Split {
+        var g = RandomGenerator(seed: seed)
+        let lengths = (0..<(3 * count)).map { _ in 5 + g.int(below: 4) }
+        return .init(scenes: FashionScene.generate(count: count, from: tiny, seed: seed),
+                     regions: Tensor.randn([count, 49, 1280], using: &g), text: Tensor.randn([3 * count, 8, 384], using: &g),
+                     lengths: lengths)
+    }
+
+    func testPairScoresMatchTheModelsAndLossesTrain() throws {
+        let split = syntheticSplit(6, seed: 2)
+        for kind in FashionScenesModel.Kind.allCases {
+            Random.seed(1)
+            let model = FashionScenesModel(kind: kind, width: 16)
+            model.eval()
+            let images = [0, 1, 2, 5], captions = [0, 4, 8, 3]
+            let direct = try model.scores(FashionScenesModel.batch(split, images: images, captions: captions))
+            let scorer = try PairScorer(model: model, split: split, count: 6)
+            XCTAssertEqual(direct.shape, [4])
+            for (a, b) in zip(scorer.scores(images: images, captions: captions), direct.scalars) {
+                XCTAssertEqual(a, b, accuracy: 1e-4 * max(1, abs(b)), "\(kind)")
+            }
+            let matrix = scorer.matrix()
+            XCTAssertEqual(matrix.count, 36)
+            XCTAssertEqual(matrix[5 * 6 + 1], scorer.scores(images: [5], captions: [3])[0], accuracy: 1e-4, "\(kind)")
+            model.train()
+            let (loss, grads) = try valueAndGrad(model) { m in try FashionScenesExperiment.loss(m, split: split, rows: [0, 3, 4]) }
+            XCTAssertTrue(loss.item.isFinite && loss.item > 0, "\(kind)")
+            XCTAssertFalse(grads.isEmpty)
+        }
+    }
+
+    func testExperimentEvaluationAndReport() throws {
+        let features = FashionScenesFeatures(train: syntheticSplit(8, seed: 4), test: syntheticSplit(5, seed: 5),
+                                             directory: FileManager.default.temporaryDirectory)
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("fashion-scenes-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: out) }
+        var config = TrainingConfig()
+        (config.steps, config.batchSize, config.evalEvery, config.checkpointEvery, config.outputDir) = (4, 3, 2, 4, out.path)
+        var experiment = FashionScenesExperiment(features: features, config: config)
+        (experiment.width, experiment.curveScenes) = (8, 3)
+        var runs: [FashionScenesRun] = []
+        for kind in FashionScenesModel.Kind.allCases {
+            let run = try experiment.run(kind, progress: ProgressReporter(style: .silent))
+            XCTAssertEqual(run.evaluation.scenes, 5)
+            XCTAssertEqual(run.evaluation.imageToText.count, 3)
+            XCTAssertTrue(run.evaluation.imageToText == run.evaluation.imageToText.sorted(), "R@K grows with K")
+            XCTAssertEqual(run.evaluation.imageToText[2], 1, "R@10 over 5 scenes finds every caption")
+            XCTAssertEqual(run.positionCurve.map { $0[0] }, [2, 4])
+            runs.append(run)
+        }
+        let table = FashionScenesReport.table(runs)
+        XCTAssertEqual(table.split(separator: "\n").count, 4)
+        XCTAssertTrue(table.contains("cross-attention"))
+        try FashionScenesReport.write(runs, to: out)
+        for file in ["results.json", "loss-curves.png", "matching-curves.png"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent(file).path), file)
+        }
+        let tokenizer = try SentenceEncoder.tokenizer(directory: ModelCache.directory(for: ModelCache.miniLM))
+        let written = try FashionScenesReport.writeHeatmaps(model: runs[2].model!, split: features.test, data: tiny,
+                                                            tokenizer: tokenizer, scenes: [0, 1], to: out)
+        XCTAssertEqual(written.count, 2)
+        XCTAssertEqual(try PNG.read(written[0]).width, 5 * 234)
+        XCTAssertEqual(try FashionScenesReport.writeHeatmaps(model: runs[0].model!, split: features.test, data: tiny,
+                                                             tokenizer: tokenizer, scenes: [0], to: out).count, 0)
+    }
+
+    /// Real encoders on 2 + 2 scenes: computed once, then read back from the cache.
+    func testFeaturesAreComputedOnceAndCached() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("fashion-cache-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        var log: [String] = []
+        let first = try FashionScenesFeatures.load(trainScenes: 2, testScenes: 2, seed: 9, cacheRoot: root) { log.append($0) }
+        XCTAssertEqual(first.train.regions.shape, [2, 49, 1280])
+        XCTAssertEqual(first.test.text.shape[0], 6)
+        XCTAssertEqual(first.test.text.shape[2], 384)
+        XCTAssertTrue(log[0].hasPrefix("features: computing"), log[0])
+        log = []
+        let second = try FashionScenesFeatures.load(trainScenes: 2, testScenes: 2, seed: 9, cacheRoot: root) { log.append($0) }
+        XCTAssertEqual(log, ["features: cached in \(first.directory.path)"])
+        XCTAssertEqual(second.test.regions.scalars, first.test.regions.scalars)
+        XCTAssertEqual(second.train.lengths, first.train.lengths)
+        XCTAssertNotEqual(FashionScenesFeatures.key(trainScenes: 2, testScenes: 2, seed: 9),
+                          FashionScenesFeatures.key(trainScenes: 2, testScenes: 2, seed: 10))
+    }
+}
