@@ -30,6 +30,9 @@ struct SortOfCLEVROptions: ParsableArguments {
     @Option(help: "Images per step (each brings its 20 questions).")
     var imagesPerStep = 16
 
+    @Option(help: "Questions drawn from each image per step (20 = all).")
+    var questionsPerImage = 20
+
     @Option(help: "Fusion and question-encoder width.")
     var width = 64
 
@@ -61,6 +64,7 @@ struct SortOfCLEVROptions: ParsableArguments {
         }
         var experiment = SortOfCLEVRExperiment(train: train, test: test, config: cfg)
         experiment.imagesPerStep = imagesPerStep
+        experiment.questionsPerImage = questionsPerImage
         experiment.width = width
         if textEncoder == .minilm {
             experiment.frozenText = FrozenTextFeatures(encoder: try SentenceEncoder.miniLM(), texts: SortOfCLEVR.allQuestionTexts)

@@ -67,10 +67,22 @@ public struct SortOfCLEVRDataset: Sendable {
     /// All questions of the images at `imageIndices`, each image once: images [I, 3, H, W] and the questions
     /// (`imageOfQuestion` indexes the batch's images) — so an image encoder runs once per image.
     public func batch(imageIndices: [Int]) -> SortOfCLEVRBatch {
+        var all = RandomGenerator(seed: 0)
+        return batch(imageIndices: imageIndices, questionsPerImage: Int.max, using: &all)
+    }
+
+    /// `questionsPerImage` questions drawn without replacement from each image at `imageIndices` (all of them
+    /// when it is at least the image's count), each image once — more images per batch for the same cost.
+    public func batch(imageIndices: [Int], questionsPerImage: Int, using generator: inout RandomGenerator) -> SortOfCLEVRBatch {
         var questionList: [Int] = [], owners: [Int] = []
         for (position, image) in imageIndices.enumerated() {
-            questionList += questionsOfImage[image]
-            owners += Array(repeating: position, count: questionsOfImage[image].count)
+            var own = questionsOfImage[image]
+            if questionsPerImage < own.count {
+                own.shuffle(using: &generator)
+                own = Array(own.prefix(questionsPerImage)).sorted()
+            }
+            questionList += own
+            owners += Array(repeating: position, count: own.count)
         }
         return makeBatch(questions: questionList, images: imageIndices, imageOfQuestion: owners)
     }

@@ -5,11 +5,13 @@ import Training
 
 /// Trains and evaluates Sort-of-CLEVR models under one budget: the same data, encoders, widths, steps and
 /// optimizer (the `Trainer`'s AdamW, warm-up + cosine, clipping, checkpoints in `outputDir/<model>/`).
-/// Each step draws `imagesPerStep` training images and answers all 20 questions of each, so the CNN runs
-/// once per image.
+/// Each step draws `imagesPerStep` training images and `questionsPerImage` of the 20 questions of each, so the
+/// CNN runs once per image.
 public struct SortOfCLEVRExperiment {
     public var config: TrainingConfig
     public var imagesPerStep = 16
+    /// Questions drawn from each image per step (20 = all).
+    public var questionsPerImage = 20
     public var width = 64
     /// Frozen pretrained question features (MiniLM) instead of the learned question encoder.
     public var frozenText: FrozenTextFeatures?
@@ -34,12 +36,12 @@ public struct SortOfCLEVRExperiment {
         let model = makeModel(kind)
         var cfg = config
         cfg.outputDir = URL(fileURLWithPath: config.outputDir).appendingPathComponent(kind.rawValue).path
-        let (train, test, imagesPerStep) = (self.train, self.test, self.imagesPerStep)
+        let (train, test, imagesPerStep, questionsPerImage) = (self.train, self.test, self.imagesPerStep, self.questionsPerImage)
         let trainer = try Trainer(
             model: model, config: cfg,
             loss: { model, _, data in
                 let images = (0..<imagesPerStep).map { _ in data.int(below: train.images.count) }
-                let batch = train.batch(imageIndices: images)
+                let batch = train.batch(imageIndices: images, questionsPerImage: questionsPerImage, using: &data)
                 return crossEntropy(try model(batch), targets: batch.answers)
             },
             evaluate: { model in

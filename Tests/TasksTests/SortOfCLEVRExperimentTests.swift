@@ -24,6 +24,17 @@ final class SortOfCLEVRExperimentTests: XCTestCase {
         }
     }
 
+    func testSubsampledBatchesDrawDistinctQuestionsOfEachImage() {
+        var rng = RandomGenerator(seed: 5)
+        let batch = train.batch(imageIndices: [3, 1], questionsPerImage: 4, using: &rng)
+        XCTAssertEqual(batch.images.shape[0], 2)
+        XCTAssertEqual(batch.imageOfQuestion, [0, 0, 0, 0, 1, 1, 1, 1])
+        let own = Set(train.questionsOfImage[3].map { train.questions[$0].text })
+        XCTAssertEqual(Set(batch.texts.prefix(4)).count, 4, "without replacement")
+        XCTAssertTrue(batch.texts.prefix(4).allSatisfy(own.contains))
+        XCTAssertEqual(train.batch(imageIndices: [3]).count, 20, "all questions by default")
+    }
+
     func testEvaluationCountsEveryTestQuestionOnce() throws {
         Random.seed(0)
         let model = SortOfCLEVRModel(kind: .concat, width: 8, vocabularySize: test.vocabulary.words.count, maxTokens: test.maxTokens)
