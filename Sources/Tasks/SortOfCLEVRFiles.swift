@@ -60,43 +60,10 @@ public enum SortOfCLEVRFiles {
     /// Reads one split written by `generate` (images, questions and scenes), checking every record.
     public static func load(_ directory: URL, split: SortOfCLEVR.Split) throws -> SortOfCLEVRDataset {
         let vocabularyURL = directory.appendingPathComponent(vocabularyFile)
-        let info: VocabularyFile
-        do {
-            info = try JSONDecoder().decode(VocabularyFile.self, from: try read(vocabularyURL))
-        } catch let error as SortOfCLEVRError {
-            throw error
-        } catch {
-            throw SortOfCLEVRError.invalidDataset(path: vocabularyURL.path, reason: "\(error)")
-        }
-        guard info.answers == SortOfCLEVRAnswer.allCases.map(\.description) else {
-            throw SortOfCLEVRError.invalidDataset(
-                path: vocabularyURL.path,
-                reason: "answers are \(info.answers), expected \(SortOfCLEVRAnswer.allCases.map(\.description))")
-        }
-        guard let vocabulary = WordVocabulary(words: info.words) else {
-            throw SortOfCLEVRError.invalidDataset(path: vocabularyURL.path, reason: "words must start with [PAD], [UNK] and not repeat")
-        }
+        let vocabulary = try parseVocabulary(try read(vocabularyURL), path: vocabularyURL.path)
         let folder = directory.appendingPathComponent(split.rawValue)
         let questionsURL = folder.appendingPathComponent(questionsFile)
-        var imageNames: [String] = [], imageIndex: [String: Int] = [:]
-        var questions: [SortOfCLEVRQuestion] = [], owners: [Int] = []
-        for (n, line) in try lines(questionsURL).enumerated() {
-            let location = "\(questionsURL.path) line \(n + 1)"
-            guard let record = try? JSONDecoder().decode(QuestionRecord.self, from: Data(line.utf8)) else {
-                throw SortOfCLEVRError.invalidDataset(path: location, reason: "expected a JSON question record, found \(line.prefix(80))")
-            }
-            guard let kind = QuestionKind(rawValue: record.kind), let color = SortOfCLEVRColor(rawValue: record.color),
-                  let answer = SortOfCLEVRAnswer(text: record.answer), record.question == kind.text(color: color)
-            else {
-                throw SortOfCLEVRError.invalidDataset(path: location, reason: "unknown kind, colour or answer, or a question that does not match its kind and colour: \(line.prefix(120))")
-            }
-            if imageIndex[record.image] == nil {
-                imageIndex[record.image] = imageNames.count
-                imageNames.append(record.image)
-            }
-            questions.append(SortOfCLEVRQuestion(kind: kind, color: color, answer: answer))
-            owners.append(imageIndex[record.image]!)
-        }
+        let (imageNames, questions, owners) = try parseQuestions(try read(questionsURL), path: questionsURL.path)
         var images: [RGBImage] = []
         do {
             images = try imageNames.map { try PNG.read(folder.appendingPathComponent($0)) }
@@ -107,7 +74,7 @@ public enum SortOfCLEVRFiles {
         let scenesURL = folder.appendingPathComponent(scenesFile)
         if FileManager.default.fileExists(atPath: scenesURL.path) {
             var byImage: [String: SortOfCLEVRScene] = [:]
-            for (n, line) in try lines(scenesURL).enumerated() {
+            for (n, line) in lines(try read(scenesURL)).enumerated() {
                 guard let record = try? JSONDecoder().decode(SceneRecord.self, from: Data(line.utf8)) else {
                     throw SortOfCLEVRError.invalidDataset(path: "\(scenesURL.path) line \(n + 1)", reason: "expected a JSON scene record")
                 }
@@ -121,6 +88,55 @@ public enum SortOfCLEVRFiles {
             }
         }
         return SortOfCLEVRDataset(images: images, questions: questions, imageOfQuestion: owners, scenes: scenes, vocabulary: vocabulary)
+    }
+
+    /// Parses a `vocab.json` file: its answers must be this version's and its words a valid vocabulary.
+    static func parseVocabulary(_ data: Data, path: String) throws -> WordVocabulary {
+        let info: VocabularyFile
+        do {
+            info = try JSONDecoder().decode(VocabularyFile.self, from: data)
+        } catch {
+            throw SortOfCLEVRError.invalidDataset(path: path, reason: "\(error)")
+        }
+        guard info.answers == SortOfCLEVRAnswer.allCases.map(\.description) else {
+            throw SortOfCLEVRError.invalidDataset(
+                path: path, reason: "answers are \(info.answers), expected \(SortOfCLEVRAnswer.allCases.map(\.description))")
+        }
+        guard let vocabulary = WordVocabulary(words: info.words) else {
+            throw SortOfCLEVRError.invalidDataset(path: path, reason: "words must start with [PAD], [UNK] and not repeat")
+        }
+        return vocabulary
+    }
+
+    /// Parses the lines of a `questions.jsonl` file: the image names in order of first use, the questions,
+    /// and the index (into the names) of each question's image. Throws `invalidDataset` naming the line.
+    static func parseQuestions(_ data: Data, path: String) throws
+        -> (imageNames: [String], questions: [SortOfCLEVRQuestion], imageOfQuestion: [Int]) {
+        var imageNames: [String] = [], imageIndex: [String: Int] = [:]
+        var questions: [SortOfCLEVRQuestion] = [], owners: [Int] = []
+        for (n, line) in lines(data).enumerated() {
+            let location = "\(path) line \(n + 1)"
+            guard let record = try? JSONDecoder().decode(QuestionRecord.self, from: Data(line.utf8)) else {
+                throw SortOfCLEVRError.invalidDataset(path: location, reason: "expected a JSON question record, found \(line.prefix(80))")
+            }
+            guard let kind = QuestionKind(rawValue: record.kind), let color = SortOfCLEVRColor(rawValue: record.color),
+                  let answer = SortOfCLEVRAnswer(text: record.answer), record.question == kind.text(color: color)
+            else {
+                throw SortOfCLEVRError.invalidDataset(path: location, reason: "unknown kind, colour or answer, or a question that does not match its kind and colour: \(line.prefix(120))")
+            }
+            let parts = record.image.split(separator: "/", omittingEmptySubsequences: false)
+            guard parts.count == 2, parts[0] == imagesFolder, parts[1].hasSuffix(".png"), !parts[1].hasPrefix(".") else {
+                throw SortOfCLEVRError.invalidDataset(
+                    path: location, reason: "image must be a file in the split's \(imagesFolder)/ folder such as \"\(imagesFolder)/000000.png\", found \"\(record.image.prefix(80))\"")
+            }
+            if imageIndex[record.image] == nil {
+                imageIndex[record.image] = imageNames.count
+                imageNames.append(record.image)
+            }
+            questions.append(SortOfCLEVRQuestion(kind: kind, color: color, answer: answer))
+            owners.append(imageIndex[record.image]!)
+        }
+        return (imageNames, questions, owners)
     }
 
     private static func writeSplit(_ split: SortOfCLEVR.Split, count: Int, seed: UInt64, generator: SortOfCLEVRGenerator,
@@ -205,8 +221,8 @@ public enum SortOfCLEVRFiles {
         }
     }
 
-    private static func lines(_ url: URL) throws -> [Substring] {
-        String(decoding: try read(url), as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: true)
+    private static func lines(_ data: Data) -> [Substring] {
+        String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: true)
     }
 
     private static func move(_ from: URL, to: URL) throws {

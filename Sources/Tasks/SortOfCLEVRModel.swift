@@ -50,18 +50,18 @@ public final class SortOfCLEVRModel: Module {
     }
 
     /// The fusion model's input for a batch: each question with its image's regions.
-    public func fusionBatch(_ batch: SortOfCLEVRBatch) -> FusionBatch {
+    public func fusionBatch(_ batch: SortOfCLEVRBatch) throws -> FusionBatch {
         let regions = indexSelect(cnn(batch.images), axis: 0, indices: batch.imageOfQuestion)
-        return FusionBatch(visual: regions, text: questionEncoder(batch.tokens, mask: batch.mask), textPaddingMask: batch.mask)
+        return FusionBatch(visual: regions, text: try questionEncoder(batch.tokens, mask: batch.mask), textPaddingMask: batch.mask)
     }
 
     /// Answer logits [questions, answers].
-    public func callAsFunction(_ batch: SortOfCLEVRBatch) throws -> Tensor { try fusion(fusionBatch(batch)) }
+    public func callAsFunction(_ batch: SortOfCLEVRBatch) throws -> Tensor { try fusion(try fusionBatch(batch)) }
 
     /// Both directions' attention weights of the last cross-modal layer (nil for the non-attention kinds):
     /// region→question [Q, 25, T] and question→region [Q, T, 25].
     public func attention(_ batch: SortOfCLEVRBatch) throws -> CrossModalAttentionOutput? {
         guard let model = fusion as? CrossAttentionFusion else { return nil }
-        return try model.encode(fusionBatch(batch), returnWeights: true)
+        return try model.encode(try fusionBatch(batch), returnWeights: true)
     }
 }
