@@ -1,5 +1,6 @@
 import Foundation
 import Imaging
+import Tensors
 
 /// Sort-of-CLEVR on disk, for people and other tools:
 ///
@@ -32,7 +33,7 @@ public enum SortOfCLEVRFiles {
         do {
             try fm.createDirectory(at: temporary, withIntermediateDirectories: true)
         } catch {
-            throw SortOfCLEVRError.unwritable(path: temporary.path, reason: reason(error))
+            throw SortOfCLEVRError.unwritable(path: temporary.path, reason: fileErrorReason(error, url: temporary))
         }
         do {
             for (split, count) in [(SortOfCLEVR.Split.train, train), (.test, test)] {
@@ -145,7 +146,7 @@ public enum SortOfCLEVRFiles {
         do {
             try FileManager.default.createDirectory(at: images, withIntermediateDirectories: true)
         } catch {
-            throw SortOfCLEVRError.unwritable(path: images.path, reason: reason(error))
+            throw SortOfCLEVRError.unwritable(path: images.path, reason: fileErrorReason(error, url: images))
         }
         let json = encoder(pretty: false)
         var questionLines = Data(), sceneLines = Data()
@@ -209,7 +210,7 @@ public enum SortOfCLEVRFiles {
         do {
             try data.write(to: url)
         } catch {
-            throw SortOfCLEVRError.unwritable(path: url.path, reason: reason(error))
+            throw SortOfCLEVRError.unwritable(path: url.path, reason: fileErrorReason(error, url: url))
         }
     }
 
@@ -217,7 +218,7 @@ public enum SortOfCLEVRFiles {
         do {
             return try Data(contentsOf: url)
         } catch {
-            throw SortOfCLEVRError.invalidDataset(path: url.path, reason: "cannot read it: \(reason(error))")
+            throw SortOfCLEVRError.invalidDataset(path: url.path, reason: "cannot read it: \(fileErrorReason(error, url: url))")
         }
     }
 
@@ -229,10 +230,5 @@ public enum SortOfCLEVRFiles {
         guard rename(from.path, to.path) == 0 else {
             throw SortOfCLEVRError.unwritable(path: to.path, reason: "cannot rename \(from.lastPathComponent): \(String(cString: strerror(errno)))")
         }
-    }
-
-    private static func reason(_ error: Error) -> String {
-        let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError
-        return underlying.map { String(cString: strerror(Int32($0.code))) } ?? error.localizedDescription
     }
 }

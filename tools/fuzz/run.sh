@@ -16,12 +16,15 @@ declare -A SEEDS=(
   [questions]="tools/fuzz/seeds/questions"
 )
 declare -A PATTERN=([safetensors]='*.safetensors' [torch]='*.pt' [png]='*.png' [config]='*' [questions]='*')
+# Traps go to libFuzzer/ASan (not Swift's backtracer, which races ASan); dependency leaks are suppressed.
+export SWIFT_BACKTRACE=enable=no
+export LSAN_OPTIONS=suppressions=$PWD/tools/fuzz/lsan.supp:print_suppressions=0
 status=0
 for target in $TARGETS; do
   corpus=.build-fuzz/corpus/$target findings=.build-fuzz/findings/$target
   mkdir -p "$corpus" "$findings"
   for seed in ${SEEDS[$target]}; do
-    if [ -d "$seed" ]; then find "$seed" -maxdepth 1 -name "${PATTERN[$target]}" -size -64k -exec cp {} "$corpus/" \;
+    if [ -d "$seed" ]; then find "$seed" -maxdepth 1 -type f -name "${PATTERN[$target]}" -size -64k -exec cp {} "$corpus/" \;
     else cp "$seed" "$corpus/"; fi
   done
   log=.build-fuzz/$target.log
