@@ -5,7 +5,7 @@ DEBIAN_PACKAGES := libopenblas-dev libpng-dev
 PYTHON ?= python3
 TORCH_SPEC ?= torch==2.13.0+cpu
 
-.PHONY: demo test deps fixtures bench python-deps
+.PHONY: demo test deps fixtures bench python-deps fuzz sanitize
 
 ## Installs the Debian packages the build links (as root), or prints the exact command to run.
 deps:
@@ -38,3 +38,18 @@ python-deps:
 ## Regenerates the PyTorch fixtures under Tests/*/Fixtures (byte-identical on every run).
 fixtures: python-deps
 	$(PYTHON) tools/fixtures/make_fixtures.py
+
+## libFuzzer on every parser (safetensors, torch, png, config, questions): FUZZ_RUNS inputs each (default
+## 100000), seeded from the fixtures; findings land in .build-fuzz/findings/. `make test` runs a short
+## seeded-mutation pass of the same parsers inside the test suite.
+FUZZ_RUNS ?= 100000
+fuzz: deps
+	tools/fuzz/build.sh
+	tools/fuzz/run.sh $(FUZZ_RUNS)
+
+## The whole test suite under AddressSanitizer (with LeakSanitizer) and under UndefinedBehaviorSanitizer.
+sanitize: deps
+	SWIFT_BACKTRACE=enable=no LSAN_OPTIONS=suppressions=$(CURDIR)/tools/fuzz/lsan.supp:print_suppressions=0 \
+	  $(SWIFT) test --sanitize=address --scratch-path .build-asan
+	SWIFT_BACKTRACE=enable=no UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  $(SWIFT) test --sanitize=undefined --scratch-path .build-ubsan
