@@ -9,7 +9,7 @@ cd "$(dirname "$0")/../.."
 SWIFT=${SWIFT:-swift}
 SCRATCH=.build-fuzz
 for target in Tasks TorchFiles; do
-  "$SWIFT" build --sanitize=fuzzer --sanitize=address -Xswiftc -sanitize-coverage=edge,trace-cmp -Xcc -fsanitize-coverage=edge,trace-cmp \
+  "$SWIFT" build --sanitize=fuzzer --sanitize=address \
     --scratch-path "$SCRATCH" --target "$target" 2>&1 \
     | grep -E "error|Build of" || true
 done
