@@ -8,10 +8,7 @@ enum ZipCheckpoint {
     /// a temporary copy: ZIPFoundation's in-memory archives trap on offsets past the end of the data (fuzzing
     /// found it), its file-backed ones read them as a short read.
     static func decode(_ data: Data, file: URL?, entry: String?) throws -> TorchCheckpoint.DecodedFile {
-        // ZIPFoundation scans the whole file backwards for this record; a zip keeps it in its last 22 + 65,535 bytes.
-        guard hasEndOfCentralDirectory(data) else {
-            throw TorchFileError.badArchive(reason: "no end-of-central-directory record in the last 64 KiB (the zip file is truncated)")
-        }
+        try validateDirectory(data)
         guard let file else {
             let copy = FileManager.default.temporaryDirectory.appendingPathComponent("crossmodal-\(UUID().uuidString).pt")
             do {
@@ -52,16 +49,44 @@ enum ZipCheckpoint {
         return .init(tensors: tensors, storages: storages)
     }
 
-    /// Whether a complete end-of-central-directory record (signature PK\u{5}\u{6}, 22 bytes) starts in the
-    /// last 65,557 bytes.
-    private static func hasEndOfCentralDirectory(_ data: Data) -> Bool {
-        let bytes = [UInt8](data.suffix(22 + 65_535))
-        guard bytes.count >= 22 else { return false }
-        for i in stride(from: bytes.count - 22, through: 0, by: -1)
-        where bytes[i] == 0x50 && bytes[i + 1] == 0x4b && bytes[i + 2] == 0x05 && bytes[i + 3] == 0x06 {
-            return true
+    /// Checks the zip's directory before ZIPFoundation reads it: its end record must be in the last 22 + 65,535
+    /// bytes (ZIPFoundation would scan the whole file for it), and every directory offset and every ZIP64 size
+    /// or offset must fit the file (ZIPFoundation traps on values of 2⁶³ or more: fuzzing found it).
+    private static func validateDirectory(_ data: Data) throws {
+        let bytes = [UInt8](data), size = bytes.count
+        func bad(_ reason: String) -> TorchFileError { .badArchive(reason: reason) }
+        func u16(_ at: Int) -> Int { Int(bytes[at]) | Int(bytes[at + 1]) << 8 }
+        func u32(_ at: Int) -> UInt64 { (0..<4).reduce(0) { $0 | UInt64(bytes[at + $1]) << (8 * UInt64($1)) } }
+        func u64(_ at: Int) -> UInt64 { (0..<8).reduce(0) { $0 | UInt64(bytes[at + $1]) << (8 * UInt64($1)) } }
+        func signature(_ at: Int, _ value: UInt64) -> Bool { at >= 0 && at + 4 <= size && u32(at) == value }
+        guard size >= 22, let end = stride(from: size - 22, through: max(0, size - 22 - 65_535), by: -1)
+            .first(where: { signature($0, 0x0605_4B50) })
+        else { throw bad("no end-of-central-directory record in the last 64 KiB (the zip file is truncated)") }
+        var entries = UInt64(u16(end + 10)), directory = u32(end + 16)
+        // Like ZIPFoundation: a ZIP64 locator right before the end record means a ZIP64 end record right before it.
+        if signature(end - 20, 0x0706_4B50), signature(end - 76, 0x0606_4B50) {
+            entries = u64(end - 76 + 32)
+            directory = u64(end - 76 + 48)
         }
-        return false
+        guard directory <= UInt64(size) else { throw bad("the central directory offset \(directory) is outside the \(size)-byte file") }
+        let limit = UInt64(size) &* 1032 &+ 1024
+        var at = Int(directory)
+        for _ in 0..<min(entries, UInt64(size / 46)) {
+            guard at + 46 <= size, signature(at, 0x0201_4B50) else { return }  // ZIPFoundation stops here too
+            guard u32(at + 42) <= UInt64(size) else { throw bad("an entry's local header offset \(u32(at + 42)) is outside the \(size)-byte file") }
+            let (name, extra, comment) = (u16(at + 28), u16(at + 30), u16(at + 32))
+            var field = at + 46 + name
+            while field + 4 <= min(size, at + 46 + name + extra) {
+                let (id, length) = (u16(field), u16(field + 2))
+                if id == 1 {
+                    for value in stride(from: field + 4, to: min(field + 4 + length, size) - 7, by: 8) where u64(value) > limit {
+                        throw bad("an entry's ZIP64 size or offset \(u64(value)) does not fit the \(size)-byte file")
+                    }
+                }
+                field += 4 + length
+            }
+            at += 46 + name + extra + comment
+        }
     }
 
     /// An entry's bytes, refusing sizes its compressed bytes cannot produce (deflate expands at most 1032×).

@@ -39,4 +39,22 @@ final class TorchFilesFuzzTests: XCTestCase {
                            .badArchive(reason: "no end-of-central-directory record in the last 64 KiB (the zip file is truncated)"))
         }
     }
+
+    /// A ZIP64 end record claiming a central directory at 2⁶³ made ZIPFoundation trap converting it to off_t
+    /// (found by libFuzzer after 78,028 runs); the directory is now checked against the file size first.
+    func testZip64OffsetsBeyondTheFileAreATypedError() throws {
+        let bytes = [UInt8](try Data(contentsOf: fixtures.appendingPathComponent("state_zip.pt")))
+        let end = try XCTUnwrap((0...(bytes.count - 22)).reversed().first {
+            bytes[$0] == 0x50 && bytes[$0 + 1] == 0x4B && bytes[$0 + 2] == 5 && bytes[$0 + 3] == 6
+        })
+        func le(_ v: UInt64, _ n: Int) -> [UInt8] { (0..<n).map { UInt8(truncatingIfNeeded: v >> (8 * UInt64($0))) } }
+        let record = le(0x0606_4B50, 4) + le(44, 8) + le(45, 2) + le(45, 2) + le(0, 4) + le(0, 4)
+            + le(5, 8) + le(5, 8) + le(100, 8) + le(1 << 63, 8)
+        let locator = le(0x0706_4B50, 4) + le(0, 4) + le(UInt64(end), 8) + le(1, 4)
+        let patched = Array(bytes[..<end]) + record + locator + Array(bytes[end...])
+        XCTAssertThrowsError(try TorchCheckpoint.load(data: Data(patched))) { error in
+            XCTAssertEqual(error as? TorchFileError, .badArchive(
+                reason: "the central directory offset 9223372036854775808 is outside the \(patched.count)-byte file"))
+        }
+    }
 }
