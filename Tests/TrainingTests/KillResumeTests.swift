@@ -53,7 +53,7 @@ final class KillResumeTests: XCTestCase {
 
     func testKillNineAtRandomMomentsThenResumeEqualsAnUninterruptedRun() throws {
         let executable = try probeExecutable()
-        let steps = 50
+        let steps = 80
         let clock = ContinuousClock()
 
         let reference = temporaryDirectory("kill-reference")
