@@ -5,7 +5,7 @@ DEBIAN_PACKAGES := libopenblas-dev libpng-dev dataset-fashion-mnist
 PYTHON ?= python3
 TORCH_SPEC ?= torch==2.13.0+cpu
 
-.PHONY: demo test deps fixtures bench python-deps models
+.PHONY: demo test deps fixtures bench python-deps models fuzz sanitize
 
 ## Installs the Debian packages the build links (as root), or prints the exact command to run.
 deps:
@@ -43,3 +43,20 @@ python-deps:
 ## Regenerates the PyTorch fixtures under Tests/*/Fixtures (byte-identical on every run).
 fixtures: python-deps
 	$(PYTHON) tools/fixtures/make_fixtures.py
+
+## libFuzzer on every parser (safetensors, torch, png, config, questions): FUZZ_RUNS inputs each (default
+## 100000), seeded from the fixtures; findings land in .build-fuzz/findings/. `make test` runs a short
+## seeded-mutation pass of the same parsers inside the test suite.
+FUZZ_RUNS ?= 100000
+fuzz: deps
+	tools/fuzz/build.sh
+	tools/fuzz/run.sh $(FUZZ_RUNS)
+
+## The whole test suite under AddressSanitizer, then under UndefinedBehaviorSanitizer. Leak checking is off for
+## the XCTest process (XCTest keeps every test case and its fixtures alive to the end, which LeakSanitizer
+## reports); `make fuzz` leak-checks every parser input instead. Swift on Linux refuses -sanitize=undefined,
+## so UBSan instruments the C code (libyaml in Yams) and Swift keeps its own overflow and bounds traps.
+sanitize: deps
+	SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=detect_leaks=0 $(SWIFT) test --sanitize=address --scratch-path .build-asan
+	SWIFT_BACKTRACE=enable=no UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 $(SWIFT) test --scratch-path .build-ubsan \
+	  -Xcc -fsanitize=undefined -Xcc -fno-sanitize-recover=undefined -Xswiftc -Xclang-linker -Xswiftc -fsanitize=undefined

@@ -48,6 +48,8 @@ let package = Package(
         .executableTarget(
             name: "CLI",
             dependencies: ["Tensors", "NN", "Optim", "Training", "CrossModal", "Tasks", "Imaging", "Encoders", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        // A child process that the kill -9 tests (TrainingTests) start and kill; not a user tool.
+        .executableTarget(name: "ReliabilityProbe", dependencies: ["Training", "NN", "Tensors"]),
         .target(name: "TestSupport", dependencies: ["Tensors"], path: "Tests/TestSupport"),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "Tensors", "TestSupport"], exclude: ["Fixtures"]),

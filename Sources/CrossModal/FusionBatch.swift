@@ -11,17 +11,24 @@ public struct FusionBatch {
     /// [B, T], true where a token is padding; nil = all valid.
     public var textPaddingMask: Mask?
 
-    public init(visual: Tensor, visualPaddingMask: Mask? = nil, text: Tensor, textPaddingMask: Mask? = nil) {
+    /// true (the default): NaN/Inf in either feature tensor makes `validate` throw `FusionInputError.nonFinite`.
+    /// false: they pass through to the model (the Trainer's non-finite guard then skips and reports the step).
+    public var rejectNonFinite: Bool
+
+    public init(visual: Tensor, visualPaddingMask: Mask? = nil, text: Tensor, textPaddingMask: Mask? = nil,
+                rejectNonFinite: Bool = true) {
         self.visual = visual
         self.visualPaddingMask = visualPaddingMask
         self.text = text
         self.textPaddingMask = textPaddingMask
+        self.rejectNonFinite = rejectNonFinite
     }
 
     public var batchSize: Int { visual.shape.first ?? 0 }
 
-    /// Checks the batch against a model's input widths; throws a `FusionInputError` that says how to fix it.
-    public func validate(visualDim: Int, textDim: Int, rejectNonFinite: Bool = true) throws {
+    /// Checks the batch against a model's input widths (and for NaN/Inf when `rejectNonFinite`); throws a
+    /// `FusionInputError` that says how to fix it. Every fusion model calls it first.
+    public func validate(visualDim: Int, textDim: Int) throws {
         try Self.checkFeatures(visual, modality: .visual, width: visualDim)
         try Self.checkFeatures(text, modality: .text, width: textDim)
         guard visual.shape[0] == text.shape[0] else {
@@ -31,7 +38,9 @@ public struct FusionBatch {
         try Self.checkMask(textPaddingMask, modality: .text, features: text)
         if rejectNonFinite {
             for (modality, t) in [(Modality.visual, visual), (.text, text)] {
-                let bad = (0..<t.count).reduce(0) { $0 + (t.data[$1].isFinite ? 0 : 1) }
+                let p = t.data
+                var bad = 0
+                for i in 0..<t.count where !p[i].isFinite { bad += 1 }
                 if bad > 0 { throw FusionInputError.nonFinite(modality: modality, count: bad, total: t.count) }
             }
         }
@@ -39,6 +48,7 @@ public struct FusionBatch {
 
     private static func checkFeatures(_ t: Tensor, modality: Modality, width: Int) throws {
         guard t.rank == 3 else { throw FusionInputError.wrongRank(modality: modality, shape: t.shape) }
+        guard t.shape[0] > 0, t.shape[1] > 0 else { throw FusionInputError.empty(modality: modality, shape: t.shape) }
         guard t.shape[2] == width else {
             throw FusionInputError.widthMismatch(modality: modality, found: t.shape[2], expected: width)
         }
@@ -64,6 +74,7 @@ public enum FusionInputError: Error, CustomStringConvertible, Equatable {
     case maskShape(modality: Modality, expected: [Int], found: [Int])
     case nonFinite(modality: Modality, count: Int, total: Int)
     case regionCount(found: Int, expected: Int)
+    case empty(modality: Modality, shape: [Int])
 
     public var description: String {
         switch self {
@@ -76,7 +87,13 @@ public enum FusionInputError: Error, CustomStringConvertible, Equatable {
         case let .maskShape(m, expected, found):
             return "\(m.rawValue) padding mask has shape \(found) but must be \(expected) ([batch, \(m == .visual ? "regions" : "tokens")], true = padding)"
         case let .nonFinite(m, count, total):
-            return "\(m.rawValue) features contain \(count) NaN/Inf values out of \(total): clean the extractor output, or pass rejectNonFinite: false to let them through"
+            return "\(m.rawValue) features contain \(count) NaN/Inf values out of \(total): clean the extractor output, or build the FusionBatch with rejectNonFinite: false to let them through"
+        case let .empty(m, shape) where shape[0] == 0:
+            return "\(m.rawValue) features have shape \(shape): a batch needs at least one (image, text) pair"
+        case let .empty(m, shape):
+            return "\(m.rawValue) features have shape \(shape), with no \(m == .visual ? "regions" : "tokens"): give every "
+                + (m == .visual ? "image at least one region (a pooled vector is one region)"
+                                : "text at least one position (an empty text is one padding position with its mask set)")
         case let .regionCount(found, expected):
             return "visual features have \(found) regions but this grid model was built for \(expected): use the same extractor grid, or build the model with regions: \(found)"
         }

@@ -32,7 +32,7 @@ public final class ImageTextMatchingHead: Module {
             visual: indexSelect(batch.visual, axis: 0, indices: images),
             visualPaddingMask: batch.visualPaddingMask.map { $0.rows(images) },
             text: indexSelect(batch.text, axis: 0, indices: texts),
-            textPaddingMask: batch.textPaddingMask.map { $0.rows(texts) })
+            textPaddingMask: batch.textPaddingMask.map { $0.rows(texts) }, rejectNonFinite: batch.rejectNonFinite)
         let labels = [Int](repeating: 1, count: b) + [Int](repeating: 0, count: 2 * b)
         return crossEntropy(self(try model.joint(pairs)), targets: labels)
     }

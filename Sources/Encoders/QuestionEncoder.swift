@@ -27,10 +27,18 @@ public final class QuestionEncoder: Module {
     }
 
     /// Token features [B, T, width] for `ids` ([B·T], row-major) with padding mask [B, T] (true = padding).
-    public func callAsFunction(_ ids: [Int], mask: Mask) -> Tensor {
+    /// Ids and mask come from outside (tokenised text), so they are checked: more positions than
+    /// `maxLength`, an id outside the vocabulary, a wrong id count or zero positions throw `TextInputError`.
+    /// A text that is all padding is allowed (its positions attend to nothing and give finite features).
+    public func callAsFunction(_ ids: [Int], mask: Mask) throws -> Tensor {
+        precondition(mask.shape.count == 2, "QuestionEncoder: padding mask must be [batch, tokens], got \(mask.shape)")
         let (b, t) = (mask.shape[0], mask.shape[1])
-        precondition(ids.count == b * t, "QuestionEncoder: \(ids.count) ids for a [\(b), \(t)] mask")
-        precondition(t <= positionEmbedding.count, "QuestionEncoder: \(t) tokens but only \(positionEmbedding.count) positions")
+        guard ids.count == b * t else { throw TextInputError.idCount(found: ids.count, batch: b, tokens: t) }
+        guard t > 0 else { throw TextInputError.noTokens(batch: b) }
+        guard t <= positionEmbedding.count else { throw TextInputError.tooLong(tokens: t, maxPositions: positionEmbedding.count) }
+        if let bad = ids.firstIndex(where: { $0 < 0 || $0 >= tokenEmbedding.count }) {
+            throw TextInputError.unknownID(id: ids[bad], index: bad, vocabularySize: tokenEmbedding.count)
+        }
         let positions = positionEmbedding(Array(0..<t), shape: [1, t])
         var x = add(tokenEmbedding(ids, shape: [b, t]), positions)
         for layer in layers { x = layer(x, keyPaddingMask: mask) }

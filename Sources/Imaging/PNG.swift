@@ -1,5 +1,6 @@
 import CPNG
 import Foundation
+import Tensors
 
 /// PNG files through libpng's simplified `png_image` API (which keeps libpng's setjmp error handling inside
 /// libpng: errors come back as return codes and become `ImageError`s, never a crash).
@@ -12,7 +13,7 @@ public enum PNG {
         do {
             data = try Data(contentsOf: url)
         } catch {
-            throw ImageError.unreadable(path: url.path, reason: reason(error))
+            throw ImageError.unreadable(path: url.path, reason: fileErrorReason(error, url: url))
         }
         return try decode(data, path: url.path)
     }
@@ -33,6 +34,11 @@ public enum PNG {
             guard width <= 1 << 15, height <= 1 << 15 else {
                 throw ImageError.invalidPNG(path: path, reason: "unsupported size \(width)×\(height) (at most 32768×32768)")
             }
+            // Deflate expands at most 1032×, and a pixel takes at least 1 bit: a header claiming more pixels than
+            // the file can hold is refused before the output buffer is allocated.
+            guard width * height <= 8 * 1032 * raw.count + (1 << 16) else {
+                throw ImageError.invalidPNG(path: path, reason: "header claims \(width)×\(height) pixels, more than \(raw.count) bytes of PNG can hold")
+            }
             var pixels = [UInt8](repeating: 0, count: width * height * 3)
             var background = png_color(red: 255, green: 255, blue: 255)
             let finished = pixels.withUnsafeMutableBytes { out in
@@ -51,7 +57,7 @@ public enum PNG {
         do {
             try data.write(to: temporary)
         } catch {
-            throw ImageError.unwritable(path: url.path, reason: reason(error))
+            throw ImageError.unwritable(path: url.path, reason: fileErrorReason(error, url: temporary))
         }
         guard rename(temporary.path, url.path) == 0 else {
             let why = String(cString: strerror(errno))
@@ -90,10 +96,5 @@ public enum PNG {
             String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
         }
         return text.isEmpty ? "unknown libpng error" : text
-    }
-
-    private static func reason(_ error: Error) -> String {
-        let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError
-        return underlying.map { String(cString: strerror(Int32($0.code))) } ?? error.localizedDescription
     }
 }

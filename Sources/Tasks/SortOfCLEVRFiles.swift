@@ -1,5 +1,6 @@
 import Foundation
 import Imaging
+import Tensors
 
 /// Sort-of-CLEVR on disk, for people and other tools:
 ///
@@ -32,7 +33,7 @@ public enum SortOfCLEVRFiles {
         do {
             try fm.createDirectory(at: temporary, withIntermediateDirectories: true)
         } catch {
-            throw SortOfCLEVRError.unwritable(path: temporary.path, reason: reason(error))
+            throw SortOfCLEVRError.unwritable(path: temporary.path, reason: fileErrorReason(error, url: temporary))
         }
         do {
             for (split, count) in [(SortOfCLEVR.Split.train, train), (.test, test)] {
@@ -60,43 +61,10 @@ public enum SortOfCLEVRFiles {
     /// Reads one split written by `generate` (images, questions and scenes), checking every record.
     public static func load(_ directory: URL, split: SortOfCLEVR.Split) throws -> SortOfCLEVRDataset {
         let vocabularyURL = directory.appendingPathComponent(vocabularyFile)
-        let info: VocabularyFile
-        do {
-            info = try JSONDecoder().decode(VocabularyFile.self, from: try read(vocabularyURL))
-        } catch let error as SortOfCLEVRError {
-            throw error
-        } catch {
-            throw SortOfCLEVRError.invalidDataset(path: vocabularyURL.path, reason: "\(error)")
-        }
-        guard info.answers == SortOfCLEVRAnswer.allCases.map(\.description) else {
-            throw SortOfCLEVRError.invalidDataset(
-                path: vocabularyURL.path,
-                reason: "answers are \(info.answers), expected \(SortOfCLEVRAnswer.allCases.map(\.description))")
-        }
-        guard let vocabulary = WordVocabulary(words: info.words) else {
-            throw SortOfCLEVRError.invalidDataset(path: vocabularyURL.path, reason: "words must start with [PAD], [UNK] and not repeat")
-        }
+        let vocabulary = try parseVocabulary(try read(vocabularyURL), path: vocabularyURL.path)
         let folder = directory.appendingPathComponent(split.rawValue)
         let questionsURL = folder.appendingPathComponent(questionsFile)
-        var imageNames: [String] = [], imageIndex: [String: Int] = [:]
-        var questions: [SortOfCLEVRQuestion] = [], owners: [Int] = []
-        for (n, line) in try lines(questionsURL).enumerated() {
-            let location = "\(questionsURL.path) line \(n + 1)"
-            guard let record = try? JSONDecoder().decode(QuestionRecord.self, from: Data(line.utf8)) else {
-                throw SortOfCLEVRError.invalidDataset(path: location, reason: "expected a JSON question record, found \(line.prefix(80))")
-            }
-            guard let kind = QuestionKind(rawValue: record.kind), let color = SortOfCLEVRColor(rawValue: record.color),
-                  let answer = SortOfCLEVRAnswer(text: record.answer), record.question == kind.text(color: color)
-            else {
-                throw SortOfCLEVRError.invalidDataset(path: location, reason: "unknown kind, colour or answer, or a question that does not match its kind and colour: \(line.prefix(120))")
-            }
-            if imageIndex[record.image] == nil {
-                imageIndex[record.image] = imageNames.count
-                imageNames.append(record.image)
-            }
-            questions.append(SortOfCLEVRQuestion(kind: kind, color: color, answer: answer))
-            owners.append(imageIndex[record.image]!)
-        }
+        let (imageNames, questions, owners) = try parseQuestions(try read(questionsURL), path: questionsURL.path)
         var images: [RGBImage] = []
         do {
             images = try imageNames.map { try PNG.read(folder.appendingPathComponent($0)) }
@@ -107,7 +75,7 @@ public enum SortOfCLEVRFiles {
         let scenesURL = folder.appendingPathComponent(scenesFile)
         if FileManager.default.fileExists(atPath: scenesURL.path) {
             var byImage: [String: SortOfCLEVRScene] = [:]
-            for (n, line) in try lines(scenesURL).enumerated() {
+            for (n, line) in lines(try read(scenesURL)).enumerated() {
                 guard let record = try? JSONDecoder().decode(SceneRecord.self, from: Data(line.utf8)) else {
                     throw SortOfCLEVRError.invalidDataset(path: "\(scenesURL.path) line \(n + 1)", reason: "expected a JSON scene record")
                 }
@@ -123,13 +91,62 @@ public enum SortOfCLEVRFiles {
         return SortOfCLEVRDataset(images: images, questions: questions, imageOfQuestion: owners, scenes: scenes, vocabulary: vocabulary)
     }
 
+    /// Parses a `vocab.json` file: its answers must be this version's and its words a valid vocabulary.
+    static func parseVocabulary(_ data: Data, path: String) throws -> WordVocabulary {
+        let info: VocabularyFile
+        do {
+            info = try JSONDecoder().decode(VocabularyFile.self, from: data)
+        } catch {
+            throw SortOfCLEVRError.invalidDataset(path: path, reason: "\(error)")
+        }
+        guard info.answers == SortOfCLEVRAnswer.allCases.map(\.description) else {
+            throw SortOfCLEVRError.invalidDataset(
+                path: path, reason: "answers are \(info.answers), expected \(SortOfCLEVRAnswer.allCases.map(\.description))")
+        }
+        guard let vocabulary = WordVocabulary(words: info.words) else {
+            throw SortOfCLEVRError.invalidDataset(path: path, reason: "words must start with [PAD], [UNK] and not repeat")
+        }
+        return vocabulary
+    }
+
+    /// Parses the lines of a `questions.jsonl` file: the image names in order of first use, the questions,
+    /// and the index (into the names) of each question's image. Throws `invalidDataset` naming the line.
+    static func parseQuestions(_ data: Data, path: String) throws
+        -> (imageNames: [String], questions: [SortOfCLEVRQuestion], imageOfQuestion: [Int]) {
+        var imageNames: [String] = [], imageIndex: [String: Int] = [:]
+        var questions: [SortOfCLEVRQuestion] = [], owners: [Int] = []
+        for (n, line) in lines(data).enumerated() {
+            let location = "\(path) line \(n + 1)"
+            guard let record = try? JSONDecoder().decode(QuestionRecord.self, from: Data(line.utf8)) else {
+                throw SortOfCLEVRError.invalidDataset(path: location, reason: "expected a JSON question record, found \(line.prefix(80))")
+            }
+            guard let kind = QuestionKind(rawValue: record.kind), let color = SortOfCLEVRColor(rawValue: record.color),
+                  let answer = SortOfCLEVRAnswer(text: record.answer), record.question == kind.text(color: color)
+            else {
+                throw SortOfCLEVRError.invalidDataset(path: location, reason: "unknown kind, colour or answer, or a question that does not match its kind and colour: \(line.prefix(120))")
+            }
+            let parts = record.image.split(separator: "/", omittingEmptySubsequences: false)
+            guard parts.count == 2, parts[0] == imagesFolder, parts[1].hasSuffix(".png"), !parts[1].hasPrefix(".") else {
+                throw SortOfCLEVRError.invalidDataset(
+                    path: location, reason: "image must be a file in the split's \(imagesFolder)/ folder such as \"\(imagesFolder)/000000.png\", found \"\(record.image.prefix(80))\"")
+            }
+            if imageIndex[record.image] == nil {
+                imageIndex[record.image] = imageNames.count
+                imageNames.append(record.image)
+            }
+            questions.append(SortOfCLEVRQuestion(kind: kind, color: color, answer: answer))
+            owners.append(imageIndex[record.image]!)
+        }
+        return (imageNames, questions, owners)
+    }
+
     private static func writeSplit(_ split: SortOfCLEVR.Split, count: Int, seed: UInt64, generator: SortOfCLEVRGenerator,
                                    to root: URL, progress: (Int) -> Void) throws {
         let folder = root.appendingPathComponent(split.rawValue), images = folder.appendingPathComponent(imagesFolder)
         do {
             try FileManager.default.createDirectory(at: images, withIntermediateDirectories: true)
         } catch {
-            throw SortOfCLEVRError.unwritable(path: images.path, reason: reason(error))
+            throw SortOfCLEVRError.unwritable(path: images.path, reason: fileErrorReason(error, url: images))
         }
         let json = encoder(pretty: false)
         var questionLines = Data(), sceneLines = Data()
@@ -193,7 +210,7 @@ public enum SortOfCLEVRFiles {
         do {
             try data.write(to: url)
         } catch {
-            throw SortOfCLEVRError.unwritable(path: url.path, reason: reason(error))
+            throw SortOfCLEVRError.unwritable(path: url.path, reason: fileErrorReason(error, url: url))
         }
     }
 
@@ -201,22 +218,17 @@ public enum SortOfCLEVRFiles {
         do {
             return try Data(contentsOf: url)
         } catch {
-            throw SortOfCLEVRError.invalidDataset(path: url.path, reason: "cannot read it: \(reason(error))")
+            throw SortOfCLEVRError.invalidDataset(path: url.path, reason: "cannot read it: \(fileErrorReason(error, url: url))")
         }
     }
 
-    private static func lines(_ url: URL) throws -> [Substring] {
-        String(decoding: try read(url), as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: true)
+    private static func lines(_ data: Data) -> [Substring] {
+        String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: true)
     }
 
     private static func move(_ from: URL, to: URL) throws {
         guard rename(from.path, to.path) == 0 else {
             throw SortOfCLEVRError.unwritable(path: to.path, reason: "cannot rename \(from.lastPathComponent): \(String(cString: strerror(errno)))")
         }
-    }
-
-    private static func reason(_ error: Error) -> String {
-        let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError
-        return underlying.map { String(cString: strerror(Int32($0.code))) } ?? error.localizedDescription
     }
 }

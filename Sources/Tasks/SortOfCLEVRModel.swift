@@ -62,7 +62,7 @@ public final class SortOfCLEVRModel: Module {
             let (features, mask) = try frozenText(batch.texts)
             return FusionBatch(visual: regions, text: features, textPaddingMask: mask)
         }
-        return FusionBatch(visual: regions, text: questionEncoder!(batch.tokens, mask: batch.mask), textPaddingMask: batch.mask)
+        return FusionBatch(visual: regions, text: try questionEncoder!(batch.tokens, mask: batch.mask), textPaddingMask: batch.mask)
     }
 
     /// Answer logits [questions, answers].

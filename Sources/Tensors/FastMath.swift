@@ -1,10 +1,11 @@
 /// Branch-free scalar kernels for hot element-wise loops: no libm calls, so loops over them vectorize.
 
 /// e^x for x in [−87, 88] (clamped outside), Cephes `expf`: range reduction by ln 2, degree-6
-/// polynomial, exponent written into the bits; ≤ 2 ulp.
+/// polynomial, exponent written into the bits; ≤ 2 ulp. NaN gives NaN.
 @inline(__always)
 func fastExp(_ x: Float) -> Float {
-    let x = Swift.min(Swift.max(x, -87), 88)
+    let input = x
+    let x = x.isNaN ? 0 : Swift.min(Swift.max(x, -87), 88)
     // Round to nearest by adding and removing 1.5·2²³ (no libm call, so the loop vectorizes).
     let n = (x * 1.44269504088896341 + 12_582_912) - 12_582_912
     let r = x - n * 0.693359375 + n * 2.12194440e-4
@@ -15,7 +16,8 @@ func fastExp(_ x: Float) -> Float {
     p = p * r + 1.6666665459e-1
     p = p * r + 5.0000001201e-1
     let y = p * r * r + r + 1
-    return y * Float(bitPattern: UInt32(truncatingIfNeeded: Int32(n) + 127) << 23)
+    let value = y * Float(bitPattern: UInt32(truncatingIfNeeded: Int32(n) + 127) << 23)
+    return input.isNaN ? input : value
 }
 
 /// Exact-form GELU x·Φ(x) = ½·x·(1 + erf(x/√2)), with erf from Abramowitz & Stegun 7.1.26 (absolute

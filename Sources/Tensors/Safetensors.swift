@@ -112,7 +112,7 @@ public enum Safetensors {
         do {
             try encode(tensors, metadata: metadata).write(to: url, options: .atomic)
         } catch {
-            throw SafetensorsError.unwritable(path: url.path, reason: error.localizedDescription)
+            throw SafetensorsError.unwritable(path: url.path, reason: fileErrorReason(error, url: url))
         }
     }
 

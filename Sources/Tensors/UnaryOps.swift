@@ -53,10 +53,12 @@ public func pow(_ x: Tensor, _ exponent: Float) -> Tensor {
     }
 }
 
+/// `max(x, 0)` as torch.relu: NaN stays NaN (never silently 0) and -0 stays -0; the gradient is 0 where
+/// x ≤ 0 and passes elsewhere, NaN included (PyTorch's threshold_backward).
 public func relu(_ x: Tensor) -> Tensor {
-    let out = mapUnary(x) { $0 > 0 ? $0 : 0 }
+    let out = mapUnary(x) { $0 < 0 ? 0 : $0 }
     guard Tape.isRecording(x) else { return out }
-    return Tape.record(out, inputs: [x]) { g in [mapUnaryBackward(g, x, out) { x, _ in x > 0 ? 1 : 0 }] }
+    return Tape.record(out, inputs: [x]) { g in [mapUnaryBackward(g, x, out) { x, _ in x <= 0 ? 0 : 1 }] }
 }
 
 public func tanh(_ x: Tensor) -> Tensor {

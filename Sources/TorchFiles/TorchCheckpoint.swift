@@ -20,12 +20,13 @@ public enum TorchCheckpoint {
         } catch {
             throw TorchFileError.unreadable(path: url.path, reason: error.localizedDescription)
         }
-        return try load(data: data, entry: entry)
+        let file = try decode(data, file: url, entry: entry)
+        return try materialize(file.tensors, storages: file.storages)
     }
 
     /// Reads every tensor of checkpoint bytes (or of their top-level `entry` only).
     public static func load(data: Data, entry: String? = nil) throws -> [String: Tensor] {
-        let file = try decode(data, entry: entry)
+        let file = try decode(data, file: nil, entry: entry)
         return try materialize(file.tensors, storages: file.storages)
     }
 
@@ -50,9 +51,10 @@ public enum TorchCheckpoint {
         return specs
     }
 
-    static func decode(_ data: Data, entry: String?) throws -> DecodedFile {
+    /// `file` is where `data` came from, if anywhere (the zip reader reads the archive from a file).
+    static func decode(_ data: Data, file: URL?, entry: String?) throws -> DecodedFile {
         let head = [UInt8](data.prefix(4))
-        if head == [0x50, 0x4b, 0x03, 0x04] { return try ZipCheckpoint.decode(data, entry: entry) }
+        if head == [0x50, 0x4b, 0x03, 0x04] { return try ZipCheckpoint.decode(data, file: file, entry: entry) }
         if head.first == 0x80 { return try LegacyCheckpoint.decode(data, entry: entry) }
         let shown = head.map { String(format: "%02x", $0) }.joined(separator: " ")
         throw TorchFileError.notACheckpoint(reason: "the file starts with bytes [\(shown)], expected 'PK' (zip format) or 0x80 (legacy pickle)")

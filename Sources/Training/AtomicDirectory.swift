@@ -38,6 +38,15 @@ enum AtomicDirectory {
         }
     }
 
+    /// Deletes `directory` by renaming it to a temporary name first (atomic), then removing that; a crash in
+    /// between leaves only a temporary directory, which `removeLeftovers` deletes later.
+    static func remove(_ directory: URL) {
+        let doomed = directory.deletingLastPathComponent()
+            .appendingPathComponent("\(temporaryPrefix)old-\(directory.lastPathComponent)-\(UUID().uuidString)")
+        guard Foundation.rename(directory.path, doomed.path) == 0 else { return }
+        try? FileManager.default.removeItem(at: doomed)
+    }
+
     /// Deletes temporary directories in `parent` left by an interrupted `write`.
     static func removeLeftovers(in parent: URL) {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: parent.path)) ?? []

@@ -29,12 +29,14 @@ public struct CheckpointStore {
     }
 
     /// Writes a checkpoint atomically, then deletes all but the newest `keep`. Returns its directory.
+    /// An old checkpoint is first renamed to a temporary name, so a crash while deleting it never leaves a
+    /// half-deleted `step-*` directory behind.
     @discardableResult
     public func save(model: [String: Tensor], optimizer: [String: Tensor], state: TrainerState) throws -> URL {
         AtomicDirectory.removeLeftovers(in: directory)
         let destination = url(step: state.step)
         try AtomicDirectory.write(Checkpoint.files(model: model, optimizer: optimizer, state: state), to: destination)
-        for old in checkpoints().dropFirst(keep) { try? FileManager.default.removeItem(at: old.url) }
+        for old in checkpoints().dropFirst(keep) { AtomicDirectory.remove(old.url) }
         return destination
     }
 

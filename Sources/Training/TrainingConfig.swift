@@ -83,8 +83,17 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         outputDir = try value(.outputDir, d.outputDir)
     }
 
-    /// Parses a YAML mapping (empty text gives the defaults), rejecting unknown keys and invalid values.
+    /// Deepest bracket or indentation nesting `init(yaml:)` accepts before handing the text to Yams, whose
+    /// recursive composer would overflow the stack on thousands of levels. A config is flat `key: value` lines.
+    static let maxNesting = 32
+
+    /// Parses a YAML mapping (empty text gives the defaults), rejecting unknown, repeated or empty keys,
+    /// invalid values, and documents nested deeper than `maxNesting`.
     public init(yaml: String) throws {
+        let depth = Self.nesting(yaml)
+        guard depth <= Self.maxNesting else {
+            throw TrainingConfigError.malformed(reason: "nested \(depth) levels deep (at most \(Self.maxNesting)); a training config is flat")
+        }
         let node: Node?
         do {
             node = try Yams.compose(yaml: yaml)
@@ -96,10 +105,17 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
             throw TrainingConfigError.malformed(reason: "expected a mapping of keys to values, found \(node.scalar?.string ?? "a sequence")")
         }
         let known = Self.fields.map(\.key)
-        for key in mapping.keys {
+        var seen = Set<String>()
+        for (key, value) in mapping {
             let name = key.string ?? "\(key)"
             if !known.contains(name) {
                 throw TrainingConfigError.unknownKey(key: name, known: known, suggestion: Self.closest(to: name, in: known))
+            }
+            guard seen.insert(name).inserted else {
+                throw TrainingConfigError.malformed(reason: "key '\(name)' appears more than once; keep one")
+            }
+            if let scalar = value.scalar, scalar.string.isEmpty || (scalar.style == .plain && ["~", "null", "Null", "NULL"].contains(scalar.string)) {
+                throw TrainingConfigError.invalidValue(key: name, found: "an empty value", expected: "a value (remove the line to use the default)")
             }
         }
         do {
@@ -198,6 +214,25 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         case is Float.Type: "a number"
         default: "a string"
         }
+    }
+
+    /// An upper bound of the nesting depth of YAML `text`: flow brackets open on a line plus its indentation
+    /// and block-sequence dashes (quotes and comments are not parsed; they can only make it larger).
+    static func nesting(_ text: String) -> Int {
+        var deepest = 0, brackets = 0
+        for line in text.split(separator: "\n", omittingEmptySubsequences: true) {
+            var block = 0, leading = true
+            for c in line.utf8 {
+                switch c {
+                case UInt8(ascii: " "), UInt8(ascii: "-"), UInt8(ascii: "?"), UInt8(ascii: "\t"): if leading { block += 1 }
+                case UInt8(ascii: "["), UInt8(ascii: "{"): brackets += 1; leading = false
+                case UInt8(ascii: "]"), UInt8(ascii: "}"): brackets = max(0, brackets - 1); leading = false
+                default: leading = false
+                }
+                deepest = max(deepest, block + brackets)
+            }
+        }
+        return deepest
     }
 
     /// The known key nearest to `key` by edit distance, if it is close enough to be a plausible typo.

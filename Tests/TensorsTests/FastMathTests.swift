@@ -14,6 +14,13 @@ final class FastMathTests: XCTestCase {
         XCTAssertLessThan(worst, 3 * 1.19e-7, "max relative error \(worst)")
     }
 
+    func testNonFiniteInputsPropagateLikeLibm() {
+        XCTAssertTrue(fastExp(.nan).isNaN)
+        XCTAssertTrue(gelu(Tensor(.nan)).item.isNaN, "NaN in, NaN out (as torch.gelu), never a trap")
+        XCTAssertEqual(fastExp(-.infinity), Foundation.exp(-87), accuracy: 1e-40)
+        XCTAssertTrue(gelu(Tensor(-.infinity)).item.isNaN, "torch.gelu(-inf) is nan too")
+    }
+
     func testGeluMatchesExactFormWithinFixtureTolerance() {
         var worstAbs = 0.0, worstExcess = -1.0
         for i in 0...400_000 {
