@@ -67,6 +67,18 @@ public final class CrossModalAttention: Module {
         return CrossModalAttentionOutput(
             visual: newVisual, text: newText, visualToTextWeights: v.weights, textToVisualWeights: t.weights)
     }
+
+    /// The same layer over packed text [N, D] (the valid tokens only, laid out by `textLayout`; see
+    /// `PackedLayout`): padded tokens are neither keys nor queries, so their work is skipped, and every valid
+    /// token gets the value the padded call gives it. Returns the visual [B, R, D] and packed text [N, D].
+    public func callAsFunction(
+        visual: Tensor, packedText text: Tensor, textLayout: PackedLayout, visualPaddingMask: Mask? = nil
+    ) -> (visual: Tensor, text: Tensor) {
+        let v = visualAttention(visual, text, text, keyLayout: textLayout)
+        let newVisual = visualNorm(add(visual, v.output))
+        let t = textAttention(text, newVisual, newVisual, queryLayout: textLayout, keyPaddingMask: visualPaddingMask)
+        return (newVisual, textNorm(add(text, t.output)))
+    }
 }
 
 /// What `CrossModalAttention` returns.
