@@ -61,9 +61,9 @@ public final class CrossModalAttention: Module {
         returnWeights: Bool = false
     ) -> CrossModalAttentionOutput {
         let v = visualAttention(visual, text, text, keyPaddingMask: textPaddingMask, needWeights: returnWeights)
-        let newVisual = visualNorm(add(visual, v.output))
+        let newVisual = visualNorm(visual, adding: v.output)
         let t = textAttention(text, newVisual, newVisual, keyPaddingMask: visualPaddingMask, needWeights: returnWeights)
-        let newText = textNorm(add(text, t.output))
+        let newText = textNorm(text, adding: t.output)
         return CrossModalAttentionOutput(
             visual: newVisual, text: newText, visualToTextWeights: v.weights, textToVisualWeights: t.weights)
     }
@@ -75,9 +75,9 @@ public final class CrossModalAttention: Module {
         visual: Tensor, packedText text: Tensor, textLayout: PackedLayout, visualPaddingMask: Mask? = nil
     ) -> (visual: Tensor, text: Tensor) {
         let v = visualAttention(visual, text, text, keyLayout: textLayout)
-        let newVisual = visualNorm(add(visual, v.output))
+        let newVisual = visualNorm(visual, adding: v.output)
         let t = textAttention(text, newVisual, newVisual, queryLayout: textLayout, keyPaddingMask: visualPaddingMask)
-        return (newVisual, textNorm(add(text, t.output)))
+        return (newVisual, textNorm(text, adding: t.output))
     }
 }
 

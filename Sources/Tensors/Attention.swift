@@ -306,34 +306,26 @@ private func forEachTask(_ count: Int, _ body: (Range<Int>) -> Void) {
     }
 }
 
-/// In place: adds the optional bias rows, then a numerically stable softmax; a row with no finite score
-/// (every key masked) becomes all zeros.
+/// In place: adds the optional bias rows, then a numerically stable softmax (vectorised max and exp); a row
+/// with no finite score (every key masked) becomes all zeros.
 @inline(__always)
 private func maskedSoftmaxRow(
     _ row: UnsafeMutablePointer<Float>, _ n: Int, _ bias1: UnsafePointer<Float>?, _ bias2: UnsafePointer<Float>?
 ) {
     if let bias1 { for j in 0..<n { row[j] += bias1[j] } }
     if let bias2 { for j in 0..<n { row[j] += bias2[j] } }
-    var m = -Float.infinity
-    for j in 0..<n where row[j] > m { m = row[j] }
+    let m = Vector.max(row, n)
     guard m > -.infinity else {
         row.update(repeating: 0, count: n)
         return
     }
-    var total: Float = 0
-    for j in 0..<n {
-        let e = Foundation.exp(row[j] - m)
-        row[j] = e
-        total += e
-    }
-    let inv = 1 / total
+    let inv = 1 / Vector.expSubtracting(row, n, m)
     for j in 0..<n { row[j] *= inv }
 }
 
 /// In place: `dp ← p ⊙ (dp − Σ dp ⊙ p)`, the softmax vector–Jacobian product for one row.
 @inline(__always)
 private func softmaxBackwardRow(_ dp: UnsafeMutablePointer<Float>, _ p: UnsafePointer<Float>, _ n: Int) {
-    var dot: Float = 0
-    for j in 0..<n { dot += dp[j] * p[j] }
+    let dot = Vector.sum(n, { Vector.load(dp, $0) * Vector.load(p, $0) }, { dp[$0] * p[$0] })
     for j in 0..<n { dp[j] = p[j] * (dp[j] - dot) }
 }
