@@ -29,7 +29,7 @@ struct OpsBench: ParsableCommand {
             print(String(format: "  %4d×%4d×%4d   %8.2f ms %6.1f GFLOP/s  %8.2f ms %6.1f GFLOP/s   %5.1f%%",
                          m, k, n, raw, flops / raw / 1e6, engine, flops / engine / 1e6, 100 * raw / engine))
         }
-        print("\nFused kernels at the seed shapes                 forward      forward+backward")
+        print("\nFused kernels at the seed shapes                        forward   forward+backward")
         let x = Tensor.randn([32, 50, 768], using: &rng)
         let gamma = Tensor(shape: [768], repeating: 1), beta = Tensor(zeros: [768])
         report("layerNorm [32, 50, 768]", forward: { _ = layerNorm(x, weight: gamma, bias: beta) },
@@ -54,6 +54,6 @@ struct OpsBench: ParsableCommand {
     private func report(_ name: String, forward: () -> Void, backward: () -> Void) {
         let f = Timing.medianMilliseconds(warmups: warmups, runs: runs, forward)
         let b = Timing.medianMilliseconds(warmups: warmups, runs: runs, backward)
-        print(String(format: "  %-44@ %8.2f ms   %8.2f ms", name as NSString, f, b))
+        print("  " + name.padding(toLength: 50, withPad: " ", startingAt: 0) + String(format: " %8.2f ms   %8.2f ms", f, b))
     }
 }

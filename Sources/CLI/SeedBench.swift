@@ -57,8 +57,11 @@ struct SeedBench: ParsableCommand {
         print("load average: \(Self.loadAverage)")
         let peak = GEMMProbe.gflops()
         print(String(format: "GEMM peak (raw sgemm probe): %.1f GFLOP/s", peak))
-        print(String(format: "matmul work (from the shapes, padding included): forward %.2f GFLOP, training step %.2f GFLOP",
-                     workload.forwardFLOPs / 1e9, workload.trainingFLOPs / 1e9))
+        print(String(format: "matmul work from the shapes, padded as PyTorch runs it: forward %.2f GFLOP, training step %.2f GFLOP",
+                     workload.forwardFLOPs() / 1e9, workload.trainingFLOPs() / 1e9))
+        print(String(format: "  executed by Swift (padded text tokens skipped):        forward %.2f GFLOP, training step %.2f GFLOP",
+                     workload.forwardFLOPs(unpadded: true) / 1e9, workload.trainingFLOPs(unpadded: true) / 1e9))
+        print("  GFLOP/s = padded work / time (comparable across both); % of peak = executed work / time / GEMM peak")
         let peerInputs = workload.peerInputs()
         let (swift, swiftLogits) = workload.measure(warmups: warmups, runs: runs)
         var torch: PyTorchPeer.Result?
@@ -67,21 +70,22 @@ struct SeedBench: ParsableCommand {
         }
         let header = torch.map { "    PyTorch \($0.torch) eager (\($0.threads) thr)         Swift/PyTorch" } ?? ""
         print("\n                 Swift                                 \(header)")
-        for (name, flops, ms, peerMs) in [
-            ("training step", workload.trainingFLOPs, swift.trainMilliseconds, torch?.train_ms),
-            ("inference", workload.forwardFLOPs, swift.inferMilliseconds, torch?.infer_ms),
+        for (name, flops, executed, ms, peerMs) in [
+            ("training step", workload.trainingFLOPs(), workload.trainingFLOPs(unpadded: true), swift.trainMilliseconds, torch?.train_ms),
+            ("inference", workload.forwardFLOPs(), workload.forwardFLOPs(unpadded: true), swift.inferMilliseconds, torch?.infer_ms),
         ] {
-            var line = String(format: "  %-14@ %8.1f ms %6.1f GFLOP/s %5.1f%% of peak", name as NSString, ms, flops / ms / 1e6, 100 * flops / ms / 1e6 / peak)
+            var line = "  " + name.padding(toLength: 14, withPad: " ", startingAt: 0)
+                + String(format: " %8.1f ms %6.1f GFLOP/s %5.1f%% of peak", ms, flops / ms / 1e6, 100 * executed / ms / 1e6 / peak)
             if let peerMs {
                 line += String(format: "   %8.1f ms %6.1f GFLOP/s %5.1f%%   %6.3f", peerMs, flops / peerMs / 1e6, 100 * flops / peerMs / 1e6 / peak, ms / peerMs)
             }
             print(line)
         }
-        var memory = String(format: "  %-14@ %8.1f MiB (step +%.1f MiB)         ", "peak RSS" as NSString,
-                            Double(swift.peakKiB) / 1024, Double(swift.peakKiB - swift.baselineKiB) / 1024)
+        var memory = "  peak RSS      " + String(format: " %8.1f MiB (step +%5.1f MiB)        ",
+                                                   Double(swift.peakKiB) / 1024, Double(swift.peakKiB - swift.baselineKiB) / 1024)
         if let torch {
             let t = torch.timings
-            memory += String(format: "   %8.1f MiB (step +%.1f MiB)      %6.3f", Double(t.peakKiB) / 1024,
+            memory += String(format: "   %8.1f MiB (step +%5.1f MiB)      %6.3f", Double(t.peakKiB) / 1024,
                              Double(t.peakKiB - t.baselineKiB) / 1024, Double(swift.peakKiB) / Double(t.peakKiB))
         }
         print(memory)

@@ -33,26 +33,29 @@ struct SeedWorkload {
         batch = FusionBatch(visual: visual, text: text, textPaddingMask: .padding(lengths: lengths, maxLength: textLength))
     }
 
-    /// Matmul FLOPs of one forward pass, counted from the shapes (padded positions included, as PyTorch runs
-    /// them): projectors, Q/KV in-projections, scores and weighted sums, out-projections of both directions,
-    /// and the classifier.
-    var forwardFLOPs: Double {
-        let (b, r, t, e) = (Double(batchSize), Double(Self.regions), Double(textLength), Double(Self.width))
+    /// Matmul FLOPs of one forward pass, counted from the shapes: projectors, Q/KV in-projections, scores
+    /// and weighted sums, out-projections of both directions, and the classifier. `unpadded` counts only
+    /// the valid text tokens (what Swift executes); otherwise padded positions are included, as PyTorch runs
+    /// them (the guide's 15.39 GFLOP at the seed shapes).
+    func forwardFLOPs(unpadded: Bool = false) -> Double {
+        let (b, r, e) = (Double(batchSize), Double(Self.regions), Double(Self.width))
         let (v, x, c) = (Double(Self.visualDim), Double(Self.textDim), Double(Self.classes))
-        let projectors = 2 * b * r * v * e + 2 * b * t * x * e
-        let inProjections = 2 * b * r * e * e + 2 * b * t * e * 2 * e  // vision→text: Q of vision, K/V of text
-            + 2 * b * t * e * e + 2 * b * r * e * 2 * e                 // text→vision: Q of text, K/V of vision
-        let attention = 2 * 2 * (2 * b * r * t * e)                      // QKᵀ and PV, both directions
-        let outProjections = 2 * b * r * e * e + 2 * b * t * e * e
+        let tokens = Double(unpadded ? lengths.reduce(0, +) : batchSize * textLength)  // text rows
+        let projectors = 2 * b * r * v * e + 2 * tokens * x * e
+        let inProjections = 2 * b * r * e * e + 2 * tokens * e * 2 * e  // vision→text: Q of vision, K/V of text
+            + 2 * tokens * e * e + 2 * b * r * e * 2 * e                 // text→vision: Q of text, K/V of vision
+        let attention = 2 * 2 * (2 * r * tokens * e)                      // QKᵀ and PV, both directions
+        let outProjections = 2 * b * r * e * e + 2 * tokens * e * e
         return projectors + inProjections + attention + outProjections + 2 * b * 2 * e * c
     }
 
     /// Matmul FLOPs of one training step: the forward, and twice the forward in backward (input and weight
     /// gradients), less the input gradients of the projectors' first Linear (the features need none).
-    var trainingFLOPs: Double {
-        let (b, r, t, e) = (Double(batchSize), Double(Self.regions), Double(textLength), Double(Self.width))
-        let featureGradients = 2 * b * r * Double(Self.visualDim) * e + 2 * b * t * Double(Self.textDim) * e
-        return 3 * forwardFLOPs - featureGradients
+    func trainingFLOPs(unpadded: Bool = false) -> Double {
+        let tokens = Double(unpadded ? lengths.reduce(0, +) : batchSize * textLength)
+        let e = Double(Self.width)
+        let featureGradients = 2 * Double(batchSize * Self.regions * Self.visualDim) * e + 2 * tokens * Double(Self.textDim) * e
+        return 3 * forwardFLOPs(unpadded: unpadded) - featureGradients
     }
 
     /// One training step: forward, cross-entropy, backward, clipGradNorm(1), AdamW step.
