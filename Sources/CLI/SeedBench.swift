@@ -30,6 +30,9 @@ struct SeedBench: ParsableCommand {
     @Option(help: "Warm-up runs before timing.")
     var warmups = 5
 
+    @Option(help: "Alternating Swift/peer rounds (median round reported), to even out changes in machine load.")
+    var rounds = 1
+
     @Option(help: "Buffer pool limit in MiB (0 turns buffer reuse off, to measure what it buys).")
     var poolLimitMib = BufferPool.limitBytes >> 20
 
@@ -41,8 +44,8 @@ struct SeedBench: ParsableCommand {
 
     func validate() throws {
         if let peer, peer != "pytorch" { throw ValidationError("--peer must be 'pytorch', got '\(peer)'") }
-        guard batch > 0, textLength > 0, threads > 0, runs > 0, warmups >= 0 else {
-            throw ValidationError("--batch, --text-length, --threads and --runs must be positive, --warmups non-negative")
+        guard batch > 0, textLength > 0, threads > 0, runs > 0, warmups >= 0, rounds > 0 else {
+            throw ValidationError("--batch, --text-length, --threads, --runs and --rounds must be positive, --warmups non-negative")
         }
     }
 
@@ -63,11 +66,26 @@ struct SeedBench: ParsableCommand {
                      workload.forwardFLOPs(unpadded: true) / 1e9, workload.trainingFLOPs(unpadded: true) / 1e9))
         print("  GFLOP/s = padded work / time (comparable across both); % of peak = executed work / time / GEMM peak")
         let peerInputs = workload.peerInputs()
-        let (swift, swiftLogits) = workload.measure(warmups: warmups, runs: runs)
-        var torch: PyTorchPeer.Result?
-        if peer != nil {
-            torch = try PyTorchPeer(script: peerScript).run(peerInputs, threads: threads, warmups: warmups, runs: runs)
+        // Rounds alternate Swift and the peer, so a change in machine load hits both; medians across rounds.
+        var swiftRounds: [SeedTimings] = [], torchRounds: [PyTorchPeer.Result] = []
+        var swiftLogits: [Float] = []
+        for _ in 0..<rounds {
+            let (timings, logits) = workload.measure(warmups: warmups, runs: runs)
+            swiftRounds.append(timings)
+            if swiftLogits.isEmpty { swiftLogits = logits }
+            if peer != nil {
+                torchRounds.append(try PyTorchPeer(script: peerScript).run(peerInputs, threads: threads, warmups: warmups, runs: runs))
+            }
         }
+        let swift = SeedTimings.median(swiftRounds)
+        let torch = torchRounds.isEmpty ? nil : torchRounds.first.map { first in
+            PyTorchPeer.Result(torch: first.torch, threads: first.threads,
+                               train_ms: Timing.median(torchRounds.map(\.train_ms)), infer_ms: Timing.median(torchRounds.map(\.infer_ms)),
+                               peak_rss_kib: torchRounds.map(\.peak_rss_kib).max()!, rss_before_kib: first.rss_before_kib,
+                               eval_logits: first.eval_logits)
+        }
+        if rounds > 1 { print("rounds: \(rounds) (Swift then peer, alternating); times are the median round, memory the largest peak") }
+        print("load average after: \(Self.loadAverage)")
         let header = torch.map { "    PyTorch \($0.torch) eager (\($0.threads) thr)         Swift/PyTorch" } ?? ""
         print("\n                 Swift                                 \(header)")
         for (name, flops, executed, ms, peerMs) in [

@@ -89,6 +89,14 @@ struct SeedTimings {
     /// Peak resident set size while training (KiB), and the resident set before the timed steps.
     var peakKiB: Int
     var baselineKiB: Int
+
+    /// The median round's times (each separately) and the largest peak.
+    static func median(_ rounds: [SeedTimings]) -> SeedTimings {
+        let worst = rounds.max { $0.peakKiB < $1.peakKiB }!
+        return SeedTimings(trainMilliseconds: Timing.median(rounds.map(\.trainMilliseconds)),
+                           inferMilliseconds: Timing.median(rounds.map(\.inferMilliseconds)),
+                           peakKiB: worst.peakKiB, baselineKiB: worst.baselineKiB)
+    }
 }
 
 extension SeedWorkload {
