@@ -81,10 +81,10 @@ struct SeedBench: ParsableCommand {
         let torch = torchRounds.isEmpty ? nil : torchRounds.first.map { first in
             PyTorchPeer.Result(torch: first.torch, threads: first.threads,
                                train_ms: Timing.median(torchRounds.map(\.train_ms)), infer_ms: Timing.median(torchRounds.map(\.infer_ms)),
-                               peak_rss_kib: torchRounds.map(\.peak_rss_kib).max()!, rss_before_kib: first.rss_before_kib,
+                               peak_rss_kib: first.peak_rss_kib, rss_before_kib: first.rss_before_kib,
                                eval_logits: first.eval_logits)
         }
-        if rounds > 1 { print("rounds: \(rounds) (Swift then peer, alternating); times are the median round, memory the largest peak") }
+        if rounds > 1 { print("rounds: \(rounds) (Swift then peer, alternating); times are the median round, memory the first round's") }
         print("load average after: \(Self.loadAverage)")
         let header = torch.map { "    PyTorch \($0.torch) eager (\($0.threads) thr)         Swift/PyTorch" } ?? ""
         print("\n                 Swift                                 \(header)")
