@@ -32,9 +32,12 @@ models:
 	tools/fetch-models.sh minilm
 	tools/fetch-efficientnet.sh
 
-## Engine micro-benchmarks (release build): GEMM vs raw sgemm, layerNorm, softmax, fused attention.
-bench: deps
-	$(SWIFT) run -c release crossmodal bench ops
+## Benchmarks (release build): engine kernels (GEMM vs raw sgemm, layerNorm, softmax, fused attention), then
+## the seed workload side by side with the PyTorch eager peer (installs CPU torch when missing).
+bench: deps python-deps
+	$(SWIFT) build -c release
+	.build/release/crossmodal bench ops
+	PYTHON=$(PYTHON) .build/release/crossmodal bench seed --peer pytorch
 
 ## PyTorch for the fixture script and the peer benchmark (CPU wheel).
 python-deps:

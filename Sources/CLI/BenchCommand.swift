@@ -1,56 +1,9 @@
 import ArgumentParser
-import Foundation
-import Tensors
 
 /// `crossmodal bench …`: benchmark programs (release build) that print figures, never assertions.
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks (build with -c release; `make bench`).",
-        subcommands: [OpsBench.self, MiniLMBench.self, EfficientNetBench.self])
-}
-
-/// Engine kernels: GEMM through the engine vs the raw cblas_sgemm call, and the fused kernels at the seed shapes.
-struct OpsBench: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "ops",
-        abstract: "GEMM vs raw sgemm, layerNorm, softmax and fused attention medians at the seed shapes.")
-
-    @Option(help: "Timed runs per measurement (median reported).")
-    var runs = 20
-
-    @Option(help: "Warm-up runs before timing.")
-    var warmups = 5
-
-    func run() {
-        print("CrossModal engine benchmark — \(ProcessInfo.processInfo.activeProcessorCount) cores, BLAS threads \(BLAS.threads), median of \(runs) after \(warmups) warm-ups")
-        var rng = RandomGenerator(seed: 0)
-        print("\nGEMM (C = A·B, Float32)             raw sgemm        engine matmul    engine/raw")
-        for (m, k, n) in [(1600, 768, 768), (1024, 1024, 1024)] {
-            let a = Tensor.randn([m, k], using: &rng), b = Tensor.randn([k, n], using: &rng)
-            let c = Tensor(zeros: [m, n])
-            let flops = 2.0 * Double(m * n * k)
-            let raw = Timing.medianMilliseconds(warmups: warmups, runs: runs) {
-                BLAS.sgemm(transA: false, transB: false, m: m, n: n, k: k, a: a.data, lda: k, b: b.data, ldb: n, c: c.mutableData, ldc: n)
-            }
-            let engine = Timing.medianMilliseconds(warmups: warmups, runs: runs) { _ = matmul(a, b) }
-            print(String(format: "  %4d×%4d×%4d   %8.2f ms %6.1f GFLOP/s  %8.2f ms %6.1f GFLOP/s   %5.1f%%",
-                         m, k, n, raw, flops / raw / 1e6, engine, flops / engine / 1e6, 100 * raw / engine))
-        }
-        print("\nFused kernels at the seed shapes                 forward      forward+backward")
-        let x = Tensor.randn([32, 50, 768], using: &rng)
-        let gamma = Tensor(shape: [768], repeating: 1), beta = Tensor(zeros: [768])
-        report("layerNorm [32, 50, 768]", forward: { _ = layerNorm(x, weight: gamma, bias: beta) },
-               backward: { _ = valueAndGrad(at: [x, gamma, beta]) { t in sum(layerNorm(t[0], weight: t[1], bias: t[2])) } })
-        let scores = Tensor.randn([32, 8, 50, 32], using: &rng)
-        report("softmax [32, 8, 50, 32]", forward: { _ = softmax(scores) },
-               backward: { _ = valueAndGrad(at: [scores]) { t in sum(softmax(t[0])) } })
-    }
-
-    /// Prints the medians of a kernel's forward and of its forward+backward.
-    private func report(_ name: String, forward: () -> Void, backward: () -> Void) {
-        let f = Timing.medianMilliseconds(warmups: warmups, runs: runs, forward)
-        let b = Timing.medianMilliseconds(warmups: warmups, runs: runs, backward)
-        print(String(format: "  %-44@ %8.2f ms   %8.2f ms", name as NSString, f, b))
-    }
+        subcommands: [OpsBench.self, SeedBench.self, MiniLMBench.self, EfficientNetBench.self])
 }

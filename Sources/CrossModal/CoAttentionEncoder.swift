@@ -49,4 +49,24 @@ public final class CoAttentionEncoder: Module {
         }
         return out
     }
+
+    /// True when every layer is plain cross-attention, which can run on packed text.
+    public var acceptsPackedText: Bool {
+        stack.allSatisfy { if case .cross = $0 { true } else { false } }
+    }
+
+    /// The stack over packed text [N, D] (see `CrossModalAttention.callAsFunction(visual:packedText:…)`);
+    /// needs `acceptsPackedText`.
+    public func callAsFunction(
+        visual: Tensor, packedText: Tensor, textLayout: PackedLayout, visualPaddingMask: Mask?
+    ) -> (visual: Tensor, text: Tensor) {
+        var out = (visual: visual, text: packedText)
+        for layer in stack {
+            guard case let .cross(m) = layer else {
+                preconditionFailure("CoAttentionEncoder: co-attention layers need padded text (check acceptsPackedText)")
+            }
+            out = m(visual: out.visual, packedText: out.text, textLayout: textLayout, visualPaddingMask: visualPaddingMask)
+        }
+        return out
+    }
 }

@@ -48,7 +48,18 @@ public final class CrossAttentionFusion: Module, FusionModel {
             returnWeights: returnWeights)
     }
 
+    /// With a text padding mask and cross-attention layers, the text is unpadded first: padded tokens never
+    /// reach the joint representation (masked as keys, dropped by the pooling), so only the valid tokens are
+    /// projected and attend (`PackedLayout`); the result is the padded computation's.
     public func joint(_ batch: FusionBatch) throws -> Tensor {
+        if let textMask = batch.textPaddingMask, encoder.acceptsPackedText {
+            try batch.validate(visualDim: visualDim, textDim: textDim)
+            let layout = PackedLayout(paddingMask: textMask)
+            let out = encoder(
+                visual: visualProjector(batch.visual), packedText: textProjector(pack(batch.text, layout)),
+                textLayout: layout, visualPaddingMask: batch.visualPaddingMask)
+            return concat([maskedMean(out.visual, paddingMask: batch.visualPaddingMask), segmentMean(out.text, layout)], axis: 1)
+        }
         let out = try encode(batch)
         return poolAndConcat(
             visual: out.visual, visualMask: batch.visualPaddingMask, text: out.text, textMask: batch.textPaddingMask)

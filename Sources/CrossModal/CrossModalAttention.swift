@@ -61,11 +61,23 @@ public final class CrossModalAttention: Module {
         returnWeights: Bool = false
     ) -> CrossModalAttentionOutput {
         let v = visualAttention(visual, text, text, keyPaddingMask: textPaddingMask, needWeights: returnWeights)
-        let newVisual = visualNorm(add(visual, v.output))
+        let newVisual = visualNorm(visual, adding: v.output)
         let t = textAttention(text, newVisual, newVisual, keyPaddingMask: visualPaddingMask, needWeights: returnWeights)
-        let newText = textNorm(add(text, t.output))
+        let newText = textNorm(text, adding: t.output)
         return CrossModalAttentionOutput(
             visual: newVisual, text: newText, visualToTextWeights: v.weights, textToVisualWeights: t.weights)
+    }
+
+    /// The same layer over packed text [N, D] (the valid tokens only, laid out by `textLayout`; see
+    /// `PackedLayout`): padded tokens are neither keys nor queries, so their work is skipped, and every valid
+    /// token gets the value the padded call gives it. Returns the visual [B, R, D] and packed text [N, D].
+    public func callAsFunction(
+        visual: Tensor, packedText text: Tensor, textLayout: PackedLayout, visualPaddingMask: Mask? = nil
+    ) -> (visual: Tensor, text: Tensor) {
+        let v = visualAttention(visual, text, text, keyLayout: textLayout)
+        let newVisual = visualNorm(visual, adding: v.output)
+        let t = textAttention(text, newVisual, newVisual, queryLayout: textLayout, keyPaddingMask: visualPaddingMask)
+        return (newVisual, textNorm(text, adding: t.output))
     }
 }
 

@@ -17,4 +17,9 @@ public final class LayerNorm: Module {
     }
 
     public func callAsFunction(_ x: Tensor) -> Tensor { layerNorm(x, weight: weight, bias: bias, eps: eps) }
+
+    /// `self(x + residual)` with the residual add fused into the normalisation.
+    public func callAsFunction(_ x: Tensor, adding residual: Tensor) -> Tensor {
+        layerNorm(x, adding: residual, weight: weight, bias: bias, eps: eps)
+    }
 }

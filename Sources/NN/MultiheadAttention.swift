@@ -41,19 +41,24 @@ public final class MultiheadAttention: Module {
     /// boolean attention masks are `true` where attention is blocked; `attentionMask` is [Lq, Lk] or
     /// [B·heads, Lq, Lk]. With `needWeights`, also returns the attention weights averaged over heads
     /// [B, Lq, Lk], or per head [B, heads, Lq, Lk] when `averageAttentionWeights` is false.
+    ///
+    /// With `queryLayout` (`keyLayout`) the queries (keys and values) are packed variable-length sequences
+    /// [N, E] (see `PackedLayout`; no padding, so no padding mask): padded positions cost nothing, and the
+    /// output has the queries' layout. Masks and weights then need padded inputs.
     public func callAsFunction(
         _ query: Tensor, _ key: Tensor, _ value: Tensor,
+        queryLayout: PackedLayout? = nil, keyLayout: PackedLayout? = nil,
         keyPaddingMask: Mask? = nil, attentionMask: AttentionMask? = nil,
         needWeights: Bool = false, averageAttentionWeights: Bool = true
     ) -> (output: Tensor, weights: Tensor?) {
         let e = embedDim
-        for (name, t) in [("query", query), ("key", key), ("value", value)] {
-            precondition(t.rank == 3 && t.shape[2] == e,
-                         "MultiheadAttention: \(name) must be [B, L, \(e)] (batch first), got shape \(t.shape)")
+        for (name, t, layout) in [("query", query, queryLayout), ("key", key, keyLayout), ("value", value, keyLayout)] {
+            precondition(t.rank == (layout == nil ? 3 : 2) && t.shape[t.rank - 1] == e,
+                         "MultiheadAttention: \(name) must be \(layout == nil ? "[B, L, \(e)] (batch first)" : "packed [N, \(e)]"), got shape \(t.shape)")
         }
         let p = isTraining ? dropout : 0
         let attended: (output: Tensor, weights: Tensor?)
-        if query === key && key === value {
+        if query === key && key === value && queryLayout == nil && keyLayout == nil {
             let qkv = linear(query, weight: inProjWeight, bias: inProjBias)
             attended = scaledDotProductAttention(
                 packedQKV: qkv, heads: heads, keyPaddingMask: keyPaddingMask, attentionMask: attentionMask,
@@ -61,20 +66,21 @@ public final class MultiheadAttention: Module {
         } else if key === value {
             let q = project(query, 0..<e), kv = project(key, e..<3 * e)
             attended = scaledDotProductAttention(
-                query: q, packedKeyValue: kv, heads: heads, keyPaddingMask: keyPaddingMask,
-                attentionMask: attentionMask, dropout: p, generator: &Random.generator, returnWeights: needWeights)
+                query: q, packedKeyValue: kv, heads: heads, queryLayout: queryLayout, keyLayout: keyLayout,
+                keyPaddingMask: keyPaddingMask, attentionMask: attentionMask, dropout: p, generator: &Random.generator,
+                returnWeights: needWeights)
         } else {
             attended = scaledDotProductAttention(
                 query: project(query, 0..<e), key: project(key, e..<2 * e), value: project(value, 2 * e..<3 * e),
-                heads: heads, keyPaddingMask: keyPaddingMask, attentionMask: attentionMask, dropout: p,
-                generator: &Random.generator, returnWeights: needWeights)
+                heads: heads, queryLayout: queryLayout, keyLayout: keyLayout, keyPaddingMask: keyPaddingMask,
+                attentionMask: attentionMask, dropout: p, generator: &Random.generator, returnWeights: needWeights)
         }
         let weights = attended.weights.map { averageAttentionWeights ? mean($0, axes: [1]) : $0 }
         return (outProj(attended.output), weights)
     }
 
-    /// `x` through the rows `rows` of the in-projection.
+    /// `x` through the rows `rows` of the in-projection, read in place.
     private func project(_ x: Tensor, _ rows: Range<Int>) -> Tensor {
-        linear(x, weight: slice(inProjWeight, axis: 0, rows), bias: inProjBias.map { slice($0, axis: 0, rows) })
+        linear(x, weight: inProjWeight, bias: inProjBias, rows: rows)
     }
 }

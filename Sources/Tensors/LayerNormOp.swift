@@ -4,24 +4,36 @@
 /// pass per row, rows split across cores, with per-chunk partial sums for dweight/dbias (no races,
 /// summed in a fixed order so results are deterministic).
 public func layerNorm(_ x: Tensor, weight: Tensor?, bias: Tensor?, eps: Float = 1e-5) -> Tensor {
+    layerNorm(x, adding: nil, weight: weight, bias: bias, eps: eps)
+}
+
+/// Fused residual + layer normalisation: `layerNorm(x + residual)` (same shapes) in one pass per row. The
+/// sum is kept for backward, whose one input gradient goes to both `x` and `residual`.
+public func layerNorm(_ x: Tensor, adding residual: Tensor?, weight: Tensor?, bias: Tensor?, eps: Float = 1e-5) -> Tensor {
     precondition(x.rank >= 1, "layerNorm: input of shape \(x.shape) has no last dimension")
+    if let residual { precondition(residual.shape == x.shape, "layerNorm: residual \(residual.shape) for input \(x.shape)") }
     let d = x.shape[x.rank - 1]
     if let weight { precondition(weight.shape == [d], "layerNorm: weight \(weight.shape) for input \(x.shape)") }
     if let bias { precondition(bias.shape == [d], "layerNorm: bias \(bias.shape) for input \(x.shape)") }
     let rows = d == 0 ? 0 : x.count / d
     let out = Tensor(uninitialized: x.shape)
     let stats = Tensor(uninitialized: [rows, 2])  // mean, rstd per row
-    let o = out.mutableData, p = x.data, st = stats.mutableData
+    // With a residual, the normalised input is the sum, written here and kept for backward.
+    let summed = residual.map { _ in Tensor(uninitialized: x.shape) }
+    let o = out.mutableData, px = x.data, pr = residual?.data, ps = summed?.mutableData, st = stats.mutableData
     let pw = weight?.data, pb = bias?.data
     let invD = 1 / Float(max(d, 1))
     Parallel.forEach(rows, grain: max(1, 8_192 / max(d, 1))) { range in
         for r in range {
-            let src = p + r * d, dst = o + r * d
-            var s: Float = 0
-            for j in 0..<d { s += src[j] }
-            let mean = s * invD
-            var v: Float = 0
-            for j in 0..<d { let c = src[j] - mean; v += c * c }
+            let dst = o + r * d
+            var src = px + r * d
+            if let pr, let ps {
+                let a = pr + r * d, s = ps + r * d
+                for j in 0..<d { s[j] = src[j] + a[j] }
+                src = UnsafePointer(s)
+            }
+            let mean = Vector.sum(src, d) * invD
+            let v = Vector.sum(d, { let c = Vector.load(src, $0) - mean; return c * c }, { let c = src[$0] - mean; return c * c })
             let rstd = 1 / (v * invD + eps).squareRoot()
             st[2 * r] = mean
             st[2 * r + 1] = rstd
@@ -33,12 +45,14 @@ public func layerNorm(_ x: Tensor, weight: Tensor?, bias: Tensor?, eps: Float = 
             }
         }
     }
-    let inputs = [x] + [weight, bias].compactMap { $0 }
+    let inputs = [x] + [residual, weight, bias].compactMap { $0 }
     guard Tape.isRecording(inputs) else { return out }
     return Tape.record(out, inputs: inputs) { g in
-        let (dx, dw, db) = layerNormBackward(g, x, weight, stats, needX: x.requiresGrad,
+        let (dx, dw, db) = layerNormBackward(g, summed ?? x, weight, stats,
+                                             needX: x.requiresGrad || (residual?.requiresGrad ?? false),
                                              needW: weight?.requiresGrad ?? false, needB: bias?.requiresGrad ?? false)
         var grads: [Tensor?] = [dx]
+        if residual != nil { grads.append(dx) }
         if weight != nil { grads.append(dw) }
         if bias != nil { grads.append(db) }
         return grads
@@ -73,14 +87,17 @@ func layerNormBackward(
                     }
                 }
                 guard let pdx else { continue }
-                var sg: Float = 0, sgx: Float = 0
+                // ĝ = g · weight; sg = mean(ĝ), sgx = mean(ĝ · x̂)
+                let sg: Float, sgx: Float
                 if let pw {
-                    for j in 0..<d { let gh = gr[j] * pw[j]; sg += gh; sgx += gh * (xr[j] - mean) * rstd }
+                    sg = Vector.sum(d, { Vector.load(gr, $0) * Vector.load(pw, $0) }, { gr[$0] * pw[$0] }) * invD
+                    sgx = Vector.sum(d, { Vector.load(gr, $0) * Vector.load(pw, $0) * ((Vector.load(xr, $0) - mean) * rstd) },
+                                     { gr[$0] * pw[$0] * ((xr[$0] - mean) * rstd) }) * invD
                 } else {
-                    for j in 0..<d { sg += gr[j]; sgx += gr[j] * (xr[j] - mean) * rstd }
+                    sg = Vector.sum(gr, d) * invD
+                    sgx = Vector.sum(d, { Vector.load(gr, $0) * ((Vector.load(xr, $0) - mean) * rstd) },
+                                     { gr[$0] * ((xr[$0] - mean) * rstd) }) * invD
                 }
-                sg *= invD
-                sgx *= invD
                 let dr = pdx + r * d
                 if let pw {
                     for j in 0..<d { dr[j] = rstd * (gr[j] * pw[j] - sg - (xr[j] - mean) * rstd * sgx) }

@@ -13,6 +13,22 @@ func sumAxisKeep(_ x: Tensor, _ axis: Int) -> Tensor {
     shape[axis] = 1
     let out = Tensor(zeros: shape)
     let o = out.mutableData, p = x.data
+    if outer < Parallel.cores && inner >= 256 {
+        // Few outer slices (e.g. a bias gradient, [rows, out] summed over rows): split the columns instead.
+        // Each column is still summed in row order, so results do not depend on the split.
+        let blocks = (inner + 63) / 64
+        for a in 0..<outer {
+            Parallel.forEach(blocks, grain: max(1, blocks * 32_768 / max(n * inner, 1))) { range in
+                let lo = range.lowerBound * 64, hi = min(inner, range.upperBound * 64)
+                let dst = o + a * inner
+                for k in 0..<n {
+                    let src = p + (a * n + k) * inner
+                    for j in lo..<hi { dst[j] += src[j] }
+                }
+            }
+        }
+        return out
+    }
     Parallel.forEach(outer, grain: max(1, 32_768 / max(n * inner, 1))) { range in
         for a in range {
             let dst = o + a * inner

@@ -44,14 +44,9 @@ func softmaxRows(_ x: Tensor, log: Bool) -> Tensor {
     Parallel.forEach(rows, grain: max(1, 8_192 / max(n, 1))) { range in
         for r in range {
             let src = p + r * n, dst = o + r * n
-            var m = -Float.infinity
-            for j in 0..<n { m = Swift.max(m, src[j]) }
-            var s: Float = 0
-            for j in 0..<n {
-                let e = Foundation.exp(src[j] - m)
-                dst[j] = e
-                s += e
-            }
+            let m = Vector.max(src, n)
+            dst.update(from: src, count: n)
+            let s = Vector.expSubtracting(dst, n, m)
             if log {
                 let logS = Foundation.log(s)
                 for j in 0..<n { dst[j] = (src[j] - m) - logS }
@@ -73,12 +68,11 @@ func softmaxBackwardRows(_ g: Tensor, _ y: Tensor, log: Bool) -> Tensor {
     Parallel.forEach(rows, grain: max(1, 8_192 / max(n, 1))) { range in
         for r in range {
             let gr = pg + r * n, yr = py + r * n, dst = o + r * n
-            var s: Float = 0
             if log {
-                for j in 0..<n { s += gr[j] }
+                let s = Vector.sum(gr, n)
                 for j in 0..<n { dst[j] = gr[j] - Foundation.exp(yr[j]) * s }
             } else {
-                for j in 0..<n { s += gr[j] * yr[j] }
+                let s = Vector.sum(n, { Vector.load(gr, $0) * Vector.load(yr, $0) }, { gr[$0] * yr[$0] })
                 for j in 0..<n { dst[j] = yr[j] * (gr[j] - s) }
             }
         }

@@ -1,20 +1,17 @@
 import Foundation
 
-/// A contiguous, 64-byte aligned Float32 buffer owned by one or more tensors (reshape shares it).
+/// A contiguous, 64-byte aligned Float32 buffer owned by one or more tensors (reshape shares it); recycled
+/// through `BufferPool` when the last owner goes away.
 public final class TensorStorage: @unchecked Sendable {
     public let count: Int
     public let pointer: UnsafeMutablePointer<Float>
 
-    /// Uninitialised storage for `count` floats.
+    /// Uninitialised storage for `count` floats (from `BufferPool`).
     public init(count: Int) {
         precondition(count >= 0, "TensorStorage: negative count \(count)")
         self.count = count
-        var raw: UnsafeMutableRawPointer?
-        let bytes = max(count, 1) * MemoryLayout<Float>.stride
-        guard posix_memalign(&raw, 64, bytes) == 0, let raw else {
-            fatalError("TensorStorage: cannot allocate \(bytes) bytes")
-        }
-        pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
+        pointer = BufferPool.allocate(Swift.max(count, 1) * MemoryLayout<Float>.stride)
+            .bindMemory(to: Float.self, capacity: Swift.max(count, 1))
     }
 
     /// Storage filled with `value`.
@@ -23,7 +20,7 @@ public final class TensorStorage: @unchecked Sendable {
         pointer.initialize(repeating: value, count: count)
     }
 
-    deinit { free(pointer) }
+    deinit { BufferPool.release(pointer, Swift.max(count, 1) * MemoryLayout<Float>.stride) }
 
     public var buffer: UnsafeMutableBufferPointer<Float> { .init(start: pointer, count: count) }
 }

@@ -1,0 +1,118 @@
+import CrossModal
+import Foundation
+import NN
+import Optim
+import Tensors
+
+/// The guide's seed workload at a given batch size and text length: the seed model (CrossAttentionFusion with
+/// one shared cross-attention layer and a Linear classifier), seeded inputs and labels, AdamW(lr 1e-4).
+/// Text lengths are drawn uniformly in 8…T (1…T when T < 8), labels in 0..<classes.
+struct SeedWorkload {
+    static let (visualDim, textDim, width, heads, classes, regions) = (768, 512, 768, 8, 10, 50)
+
+    let batchSize: Int
+    let textLength: Int
+    let model: CrossAttentionFusion
+    let batch: FusionBatch
+    let lengths: [Int]
+    let labels: [Int]
+
+    init(batchSize: Int, textLength: Int) {
+        self.batchSize = batchSize
+        self.textLength = textLength
+        Random.seed(0)
+        model = CrossAttentionFusion(
+            visualDim: Self.visualDim, textDim: Self.textDim, width: Self.width, heads: Self.heads, layers: 1,
+            kind: .crossAttention(.shared), dropout: 0.1, hidden: [], classes: Self.classes)
+        var rng = RandomGenerator(seed: 1)
+        let visual = Tensor.randn([batchSize, Self.regions, Self.visualDim], using: &rng)
+        let text = Tensor.randn([batchSize, textLength, Self.textDim], using: &rng)
+        let shortest = min(8, textLength)
+        lengths = (0..<batchSize).map { _ in shortest + rng.int(below: textLength - shortest + 1) }
+        labels = (0..<batchSize).map { _ in rng.int(below: Self.classes) }
+        batch = FusionBatch(visual: visual, text: text, textPaddingMask: .padding(lengths: lengths, maxLength: textLength))
+    }
+
+    /// Matmul FLOPs of one forward pass, counted from the shapes: projectors, Q/KV in-projections, scores
+    /// and weighted sums, out-projections of both directions, and the classifier. `unpadded` counts only
+    /// the valid text tokens (what Swift executes); otherwise padded positions are included, as PyTorch runs
+    /// them (the guide's 15.39 GFLOP at the seed shapes).
+    func forwardFLOPs(unpadded: Bool = false) -> Double {
+        let (b, r, e) = (Double(batchSize), Double(Self.regions), Double(Self.width))
+        let (v, x, c) = (Double(Self.visualDim), Double(Self.textDim), Double(Self.classes))
+        let tokens = Double(unpadded ? lengths.reduce(0, +) : batchSize * textLength)  // text rows
+        let projectors = 2 * b * r * v * e + 2 * tokens * x * e
+        let inProjections = 2 * b * r * e * e + 2 * tokens * e * 2 * e  // vision→text: Q of vision, K/V of text
+            + 2 * tokens * e * e + 2 * b * r * e * 2 * e                 // text→vision: Q of text, K/V of vision
+        let attention = 2 * 2 * (2 * r * tokens * e)                      // QKᵀ and PV, both directions
+        let outProjections = 2 * b * r * e * e + 2 * tokens * e * e
+        return projectors + inProjections + attention + outProjections + 2 * b * 2 * e * c
+    }
+
+    /// Matmul FLOPs of one training step: the forward, and twice the forward in backward (input and weight
+    /// gradients), less the input gradients of the projectors' first Linear (the features need none).
+    func trainingFLOPs(unpadded: Bool = false) -> Double {
+        let tokens = Double(unpadded ? lengths.reduce(0, +) : batchSize * textLength)
+        let e = Double(Self.width)
+        let featureGradients = 2 * Double(batchSize * Self.regions * Self.visualDim) * e + 2 * tokens * Double(Self.textDim) * e
+        return 3 * forwardFLOPs(unpadded: unpadded) - featureGradients
+    }
+
+    /// One training step: forward, cross-entropy, backward, clipGradNorm(1), AdamW step.
+    func trainingStep(_ optimizer: AdamW) -> Float {
+        var (loss, grads) = try! valueAndGrad(model) { m in crossEntropy(try m(batch), targets: labels) }
+        try! clipGradNorm(&grads, maxNorm: 1)
+        optimizer.step(grads)
+        return loss.item
+    }
+
+    /// Eval-mode forward pass (the caller switches the model to eval).
+    func inference() -> Tensor { try! model(batch) }
+
+    /// A copy of the model's current weights and the inputs, for the PyTorch peer (`param.<key>`, visual, text,
+    /// text_lengths, labels).
+    func peerInputs() -> [String: Tensor] {
+        var out: [String: Tensor] = [:]
+        for (key, t) in model.stateDict() { out["param.\(key)"] = t.copy() }
+        out["visual"] = batch.visual
+        out["text"] = batch.text
+        out["text_lengths"] = Tensor(shape: [batchSize], lengths.map(Float.init))
+        out["labels"] = Tensor(shape: [batchSize], labels.map(Float.init))
+        return out
+    }
+}
+
+/// Medians of one run of the seed workload on one framework.
+struct SeedTimings {
+    var trainMilliseconds: Double
+    var inferMilliseconds: Double
+    /// Peak resident set size while training (KiB), and the resident set before the timed steps.
+    var peakKiB: Int
+    var baselineKiB: Int
+
+    /// The median round's times (each separately) and the first round's memory (later rounds start with the
+    /// buffers of earlier ones already resident).
+    static func median(_ rounds: [SeedTimings]) -> SeedTimings {
+        SeedTimings(trainMilliseconds: Timing.median(rounds.map(\.trainMilliseconds)),
+                    inferMilliseconds: Timing.median(rounds.map(\.inferMilliseconds)),
+                    peakKiB: rounds[0].peakKiB, baselineKiB: rounds[0].baselineKiB)
+    }
+}
+
+extension SeedWorkload {
+    /// Times `runs` training steps after `warmups`, then eval inference the same way; logits of a first eval pass.
+    func measure(warmups: Int, runs: Int) -> (SeedTimings, evalLogits: [Float]) {
+        model.eval()
+        let logits = inference().scalars
+        model.train()
+        let optimizer = AdamW(parameters: model, learningRate: 1e-4, weightDecay: 0.01)
+        let baseline = ProcessMemory.residentKiB
+        ProcessMemory.resetPeak()
+        let train = Timing.medianMilliseconds(warmups: warmups, runs: runs) { _ = trainingStep(optimizer) }
+        let peak = ProcessMemory.peakKiB
+        model.eval()
+        let infer = Timing.medianMilliseconds(warmups: warmups, runs: runs) { _ = inference() }
+        model.train()
+        return (SeedTimings(trainMilliseconds: train, inferMilliseconds: infer, peakKiB: peak, baselineKiB: baseline), logits)
+    }
+}
