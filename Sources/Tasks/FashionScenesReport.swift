@@ -24,20 +24,8 @@ public enum FashionScenesReport {
 
     /// Writes `results.json`, `loss-curves.png` and `matching-curves.png` into `directory`.
     public static func write(_ runs: [FashionScenesRun], to directory: URL) throws {
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(runs).write(to: directory.appendingPathComponent("results.json"), options: .atomic)
-        let colors = LineChart.palette
-        let losses = runs.enumerated().map { i, run in
-            LineChart.Series(name: run.kind.rawValue, color: colors[i % colors.count], points: SortOfCLEVRReport.smoothed(run.losses))
-        }
-        try PNG.write(LineChart(title: "training loss", series: losses).render(), to: directory.appendingPathComponent("loss-curves.png"))
-        let curves = runs.enumerated().map { i, run in
-            LineChart.Series(name: run.kind.rawValue, color: colors[i % colors.count], points: run.positionCurve.map { ($0[0], 100 * $0[1]) })
-        }
-        try PNG.write(LineChart(title: "swapped-position matching accuracy (%)", series: curves).render(),
-                      to: directory.appendingPathComponent("matching-curves.png"))
+        try ExperimentFiles.write(runs, to: directory, name: \.kind.rawValue, losses: \.losses, curve: \.positionCurve,
+                                  curveTitle: "swapped-position matching accuracy (%)", curveFile: "matching-curves.png")
     }
 
     /// Heatmaps of the cross-attention model for test scenes `scenes` (`directory/attention-<n>.png`): the

@@ -23,29 +23,8 @@ public enum SortOfCLEVRReport {
 
     /// Writes `results.json`, `loss-curves.png` and `accuracy-curves.png` into `directory`.
     public static func write(_ runs: [SortOfCLEVRRun], to directory: URL) throws {
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(runs).write(to: directory.appendingPathComponent("results.json"), options: .atomic)
-        let colors = LineChart.palette
-        let losses = runs.enumerated().map { i, run in
-            LineChart.Series(name: run.kind.rawValue, color: colors[i % colors.count], points: smoothed(run.losses))
-        }
-        try PNG.write(LineChart(title: "training loss", series: losses).render(), to: directory.appendingPathComponent("loss-curves.png"))
-        let accuracy = runs.enumerated().map { i, run in
-            LineChart.Series(name: run.kind.rawValue, color: colors[i % colors.count], points: run.accuracyCurve.map { ($0[0], 100 * $0[1]) })
-        }
-        try PNG.write(LineChart(title: "test accuracy (%)", series: accuracy).render(),
-                      to: directory.appendingPathComponent("accuracy-curves.png"))
-    }
-
-    /// Mean over windows of ~1/100 of the run, so the curve shows the trend rather than batch noise.
-    static func smoothed(_ points: [[Double]]) -> [(x: Double, y: Double)] {
-        let window = max(1, points.count / 100)
-        return stride(from: 0, to: points.count, by: window).map { start in
-            let chunk = points[start..<min(start + window, points.count)]
-            return (chunk.last![0], chunk.map { $0[1] }.reduce(0, +) / Double(chunk.count))
-        }
+        try ExperimentFiles.write(runs, to: directory, name: \.kind.rawValue, losses: \.losses, curve: \.accuracyCurve,
+                                  curveTitle: "test accuracy (%)", curveFile: "accuracy-curves.png")
     }
 
     /// Attention heatmaps of `model` for the questions `questions` of `dataset` (one PNG each, written to
