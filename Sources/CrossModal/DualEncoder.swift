@@ -40,7 +40,7 @@ public final class DualEncoder: Module, FusionModel {
     /// Image-to-text similarity logits [B, B]: exp(clamped logit_scale) · v·tᵀ.
     public func similarity(_ batch: FusionBatch) throws -> Tensor {
         let (v, t) = try embed(batch)
-        return mul(matmul(v, t, transposeB: true), exp(minimum(logitScale, Tensor(Self.maxLogitScale))))
+        return mul(matmul(v, t, transposeB: true), scale)
     }
 
     /// The two embeddings side by side, [B, 2·width] (for probes; the streams have not interacted).
@@ -52,7 +52,11 @@ public final class DualEncoder: Module, FusionModel {
     /// Per-pair matching score [B, 1]: the scaled cosine of each image with its own text.
     public func callAsFunction(_ batch: FusionBatch) throws -> Tensor {
         let (v, t) = try embed(batch)
-        let scale = exp(minimum(logitScale, Tensor(Self.maxLogitScale)))
         return mul(sum(mul(v, t), axes: [1], keepDims: true), scale)
+    }
+
+    /// exp(logit_scale clamped at ln 100): the inverse temperature (no gradient while clamped).
+    private var scale: Tensor {
+        exp(minimum(logitScale, Tensor(Self.maxLogitScale)))
     }
 }
