@@ -1,12 +1,15 @@
 import NN
 import Tensors
 
-/// One post-LayerNorm BERT encoder layer: multi-head self-attention with separate `query`/`key`/`value`
-/// projections (fused scaled-dot-product attention over packed heads), residual + LayerNorm, then the GELU
-/// feed-forward, residual + LayerNorm. Keys as Hugging Face `BertLayer`: `attention.self.{query,key,value}`,
+/// One post-LayerNorm BERT encoder layer: multi-head self-attention (fused scaled-dot-product attention over
+/// packed heads), residual + LayerNorm, then the GELU feed-forward, residual + LayerNorm. The `query`, `key`
+/// and `value` weights are row blocks of one [3E, E] in-projection, so the three projections are one GEMM. Keys as Hugging Face `BertLayer`: `attention.self.{query,key,value}`,
 /// `attention.output.dense`, `attention.output.LayerNorm`, `intermediate.dense`, `output.dense`,
 /// `output.LayerNorm`. Dropout is omitted: this layer runs frozen, in inference.
 public final class BertLayer: Module {
+    /// The fused in-projection [3E, E] and bias [3E]; `query`, `key` and `value` are views of its blocks.
+    private let inProjectionWeight: Tensor
+    private let inProjectionBias: Tensor
     public let query: Linear
     public let key: Linear
     public let value: Linear
@@ -20,7 +23,16 @@ public final class BertLayer: Module {
 
     public init(_ config: BertConfig) {
         let (e, f) = (config.hiddenSize, config.intermediateSize)
-        (query, key, value, attentionOutput) = (Linear(e, e), Linear(e, e), Linear(e, e), Linear(e, e))
+        let projections = (0..<3).map { _ in Linear(e, e) }
+        inProjectionWeight = concat(projections.map(\.weight), axis: 0)
+        inProjectionBias = concat(projections.map { $0.bias! }, axis: 0)
+        let (w, b) = (inProjectionWeight.storage, inProjectionBias.storage)
+        let views = (0..<3).map { i in
+            Linear(weight: Tensor(shape: [e, e], storage: TensorStorage(viewing: w, offset: i * e * e, count: e * e)),
+                   bias: Tensor(shape: [e], storage: TensorStorage(viewing: b, offset: i * e, count: e)))
+        }
+        (query, key, value) = (views[0], views[1], views[2])
+        attentionOutput = Linear(e, e)
         attentionNorm = LayerNorm(e, eps: config.layerNormEps)
         (intermediate, output) = (Linear(e, f), Linear(f, e))
         outputNorm = LayerNorm(e, eps: config.layerNormEps)
@@ -43,13 +55,13 @@ public final class BertLayer: Module {
         register(module: "output", outputBlock)
     }
 
-    /// Packed tokens `x` [tokens, E] → [tokens, E]; attention runs over `layout`'s padded batch, with
-    /// padding keys masked.
-    public func callAsFunction(_ x: Tensor, layout: TokenLayout) -> Tensor {
-        let (context, _) = scaledDotProductAttention(
-            query: layout.padded(query(x)), key: layout.padded(key(x)), value: layout.padded(value(x)),
-            heads: headCount, keyPaddingMask: layout.paddingMask)
-        let h = attentionNorm(x + attentionOutput(layout.packed(context)))
-        return outputNorm(h + output(activation(intermediate(h))))
+    /// Packed tokens `x` [tokens, E] → [tokens, E]; each sequence of `layout` attends within itself.
+    public func callAsFunction(_ x: Tensor, layout: PackedLayout) -> Tensor {
+        precondition(!Tape.isRecording([query.weight, key.weight, value.weight]),
+                     "BertLayer: query/key/value run through the fused in-projection, which has no gradient path to them; freeze() the encoder")
+        let qkv = linear(x, weight: inProjectionWeight, bias: inProjectionBias)
+        let (context, _) = scaledDotProductAttention(packedQKV: qkv, heads: headCount, layout: layout, generator: &Random.generator)
+        let h = attentionNorm(attentionOutput(context), adding: x)
+        return outputNorm(output(activation(intermediate(h))), adding: h)
     }
 }

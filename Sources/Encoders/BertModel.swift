@@ -31,15 +31,15 @@ public final class BertModel: Module {
     }
 
     /// The last hidden state [batch, length, hidden] of `ids` (row-major [batch, length]); `paddingMask`
-    /// [batch, length] is true for padding tokens. Padding is removed before the token-wise layers (see
-    /// `TokenLayout`), so padding positions cost nothing and come out as zero rows.
+    /// [batch, length] is true for padding tokens. Padding is removed before the layers (see `PackedLayout`),
+    /// so padding positions cost nothing and come out as zero rows.
     public func callAsFunction(_ ids: [Int], batch: Int, length: Int, tokenTypes: [Int]? = nil, paddingMask: Mask? = nil) -> Tensor {
         precondition(ids.count == batch * length, "BertModel: \(ids.count) ids for [\(batch), \(length)]")
-        let layout = TokenLayout(batch: batch, length: length, paddingMask: paddingMask)
-        var h = embeddings(layout.tokens.map { ids[$0] }, positions: layout.tokens.map { $0 % length },
-                           tokenTypes: tokenTypes.map { types in layout.tokens.map { types[$0] } })
+        let layout = PackedLayout(paddingMask: paddingMask ?? Mask.padding(lengths: Array(repeating: length, count: batch), maxLength: length))
+        var h = embeddings(layout.positions.map { ids[$0] }, positions: layout.positions.map { $0 % length },
+                           tokenTypes: tokenTypes.map { types in layout.positions.map { types[$0] } })
         for layer in layers { h = layer(h, layout: layout) }
-        return layout.paddedWithZeros(h)
+        return unpack(h, layout)
     }
 
     /// The pooler output tanh(dense(h[:, 0])) [batch, hidden] of a last hidden state `h` [batch, length, hidden].

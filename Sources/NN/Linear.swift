@@ -16,6 +16,16 @@ public final class Linear: Module {
         if let b = self.bias { register(parameter: "bias", b) }
     }
 
+    /// A layer over existing tensors (shared, not copied): `weight` [out, in] and `bias` [out].
+    public init(weight: Tensor, bias: Tensor?) {
+        precondition(weight.rank == 2, "Linear: weight must be [out, in], got \(weight.shape)")
+        if let bias { precondition(bias.shape == [weight.shape[0]], "Linear: bias \(bias.shape) for weight \(weight.shape)") }
+        (self.weight, self.bias) = (weight, bias)
+        super.init()
+        register(parameter: "weight", weight)
+        if let bias { register(parameter: "bias", bias) }
+    }
+
     public var inputDim: Int { weight.shape[1] }
     public var outputDim: Int { weight.shape[0] }
 

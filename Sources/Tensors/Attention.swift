@@ -62,19 +62,21 @@ public func scaledDotProductAttention(
 
 /// Self-attention over one packed projection `qkv` [B, L, 3E] whose columns are queries, keys and values
 /// (E = H·D each), as produced by a single GEMM with a [3E, E] in-projection weight. Read in place, and its
-/// gradient is one [B, L, 3E] tensor: no slicing copies either way. Otherwise as
+/// gradient is one [B, L, 3E] tensor: no slicing copies either way. With `layout`, `qkv` holds packed
+/// variable-length sequences [N, 3E] and so does the output [N, E]. Otherwise as
 /// `scaledDotProductAttention(query:key:value:…)`.
 public func scaledDotProductAttention(
-    packedQKV qkv: Tensor, heads: Int,
+    packedQKV qkv: Tensor, heads: Int, layout: PackedLayout? = nil,
     keyPaddingMask: Mask? = nil, attentionMask: AttentionMask? = nil, scale: Float? = nil,
     dropout: Float = 0, generator: inout RandomGenerator, returnWeights: Bool = false
 ) -> (output: Tensor, weights: Tensor?) {
-    precondition(qkv.rank == 3 && qkv.shape[2] % (3 * max(heads, 1)) == 0 && heads > 0,
-                 "scaledDotProductAttention: packedQKV must be [B, L, 3·H·D] for \(heads) heads, got shape \(qkv.shape)")
-    let e = qkv.shape[2] / 3
+    precondition(qkv.rank == (layout == nil ? 3 : 2) && qkv.shape[qkv.rank - 1] % (3 * max(heads, 1)) == 0 && heads > 0,
+                 "scaledDotProductAttention: packedQKV must be \(layout == nil ? "[B, L, 3·H·D]" : "[N, 3·H·D]") for \(heads) heads, got shape \(qkv.shape)")
+    let e = qkv.shape[qkv.rank - 1] / 3
     return attention(
         inputs: [qkv], q: HeadBlock(input: 0, column: 0), k: HeadBlock(input: 0, column: e),
-        v: HeadBlock(input: 0, column: 2 * e), rows: AttentionRows(query: qkv, key: qkv, queryLayout: nil, keyLayout: nil), heads: heads, headDim: e / heads, valueDim: e / heads,
+        v: HeadBlock(input: 0, column: 2 * e), rows: AttentionRows(query: qkv, key: qkv, queryLayout: layout, keyLayout: layout),
+        heads: heads, headDim: e / heads, valueDim: e / heads,
         keyPaddingMask: keyPaddingMask, attentionMask: attentionMask, scale: scale, dropout: dropout,
         generator: &generator, returnWeights: returnWeights)
 }

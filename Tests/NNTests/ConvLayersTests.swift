@@ -95,4 +95,30 @@ final class ConvLayersTests: XCTestCase {
             XCTAssertTrue(layer.stateDict().isEmpty)
         }
     }
+
+    /// Precise statistics: the running mean is the plain average of the batch means (variance: of the
+    /// unbiased batch variances), momentum and mode come back, and nothing else changes.
+    func testRecomputeBatchNormStatistics() {
+        Random.seed(8)
+        let model = Sequential([Conv2d(2, 3, kernelSize: 3), BatchNorm2d(3)])
+        let bn = model.layers[1] as! BatchNorm2d
+        let batches = (0..<3).map { i in Tensor.randn([2, 2, 5, 5], mean: Float(i), using: &Random.generator) }
+        let weightsBefore = model.stateDict().filter { !$0.key.contains("running") && !$0.key.contains("batches") }.mapValues { $0.copy() }
+        model.eval()
+        recomputeBatchNormStatistics(model, batches: 3) { _ = model(batches[$0]) }
+        XCTAssertFalse(model.isTraining)
+        XCTAssertEqual(bn.momentum, 0.1)
+        XCTAssertEqual(bn.numBatchesTracked.item, 3)
+        let maps = batches.map { (model.layers[0] as! Conv2d)($0) }  // [2, 3, 3, 3] each
+        for c in 0..<3 {
+            let stats = maps.map { m -> (Float, Float) in
+                let v = (0..<2).flatMap { n in (0..<9).map { m.data[(n * 3 + c) * 9 + $0] } }
+                let mean = v.reduce(0, +) / Float(v.count)
+                return (mean, v.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Float(v.count - 1))
+            }
+            XCTAssertEqual(bn.runningMean.data[c], stats.map(\.0).reduce(0, +) / 3, accuracy: 1e-4)
+            XCTAssertEqual(bn.runningVar.data[c], stats.map(\.1).reduce(0, +) / 3, accuracy: 1e-3)
+        }
+        for (key, value) in weightsBefore { XCTAssertEqual(model.stateDict()[key]!.scalars, value.scalars, key) }
+    }
 }

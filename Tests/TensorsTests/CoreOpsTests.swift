@@ -88,4 +88,20 @@ final class CoreOpsTests: XCTestCase {
         let y = mul(w, w)
         XCTAssertFalse(y.requiresGrad, "ops outside valueAndGrad must not record")
     }
+
+    /// A storage view shares its parent's memory both ways and keeps the parent alive.
+    func testStorageViewSharesMemory() {
+        var view: Tensor
+        do {
+            let parent = Tensor(shape: [2, 3], [1, 2, 3, 4, 5, 6])
+            view = Tensor(shape: [3], storage: TensorStorage(viewing: parent.storage, offset: 3, count: 3))
+            XCTAssertEqual(view.scalars, [4, 5, 6])
+            parent.mutableData[4] = 50
+            XCTAssertEqual(view.scalars, [4, 50, 6])
+            view.assign(Tensor(shape: [3], [7, 8, 9]))
+            XCTAssertEqual(parent.scalars, [1, 2, 3, 7, 8, 9])
+        }
+        _ = Tensor(zeros: [2, 3])  // would reuse the parent's buffer if the view did not keep it alive
+        XCTAssertEqual(view.scalars, [7, 8, 9])
+    }
 }

@@ -61,6 +61,24 @@ final class PackedSequencesTests: XCTestCase {
         }
     }
 
+    /// Self-attention over packed sequences of one fused Q|K|V projection (BERT without padding): each valid
+    /// row equals the padded call with a key padding mask, values and gradients.
+    func testPackedSelfAttentionMatchesPadded() {
+        var rng = RandomGenerator(seed: 6)
+        let layout = PackedLayout(paddingMask: mask)
+        let qkv = Tensor.randn([3, 4, 24], using: &rng), gout = Tensor.randn([3, 4, 8], using: &rng)
+        func attend(_ x: Tensor, layout: PackedLayout? = nil, mask: Mask? = nil) -> Tensor {
+            var g = RandomGenerator(seed: 0)
+            return scaledDotProductAttention(packedQKV: x, heads: 2, layout: layout, keyPaddingMask: mask, generator: &g).output
+        }
+        let padded = valueAndGrad(at: [qkv]) { x in sum(mul(pack(attend(x[0], mask: mask), layout), pack(gout, layout))) }
+        let packedQKV = pack(qkv, layout)
+        let packed = valueAndGrad(at: [packedQKV]) { x in sum(mul(attend(x[0], layout: layout), pack(gout, layout))) }
+        assertClose(packed.0, padded.0, "value")
+        assertClose(unpack(packed.1[0], layout), padded.1[0], "gradient")
+        checkGradientsNumerically([packedQKV]) { x in attend(x[0], layout: layout) }
+    }
+
     /// `linear(rows:)` equals linear through a sliced weight; its weight/bias gradients are zero outside the rows.
     func testLinearThroughWeightRows() {
         var rng = RandomGenerator(seed: 5)
