@@ -34,6 +34,7 @@ struct SortOfCLEVREvalCommand: ParsableCommand {
         }
         let trained = experiment.makeModel(model)
         try trained.loadStateDict(Checkpoint.load(from: url).model)
+        trained.recomputeBatchNormStatistics(on: experiment.train)
         let e = try SortOfCLEVREvaluation(model: trained, dataset: experiment.test)
         print("\(model.rawValue) from \(url.path)")
         print(String(format: "relational %.1f%%  non-relational %.1f%%", 100 * e.relational, 100 * e.nonRelational))

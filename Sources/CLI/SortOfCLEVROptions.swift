@@ -27,11 +27,11 @@ struct SortOfCLEVROptions: ParsableArguments {
     @Option(help: "Peak learning rate.")
     var learningRate: Float?
 
-    @Option(help: "Images per step (each brings its 20 questions).")
-    var imagesPerStep = 16
+    @Option(help: "Images per step (the CNN runs once per image).")
+    var imagesPerStep = 32
 
-    @Option(help: "Questions drawn from each image per step (20 = all).")
-    var questionsPerImage = 20
+    @Option(help: "Questions drawn from each image per step (20 = all): fewer questions from more images gives the CNN more images per step at the same cost.")
+    var questionsPerImage = 5
 
     @Option(help: "Fusion and question-encoder width.")
     var width = 64

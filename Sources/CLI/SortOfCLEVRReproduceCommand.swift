@@ -34,7 +34,7 @@ struct SortOfCLEVRReproduceCommand: ParsableCommand {
         let experiment = try options.experiment()
         let out = URL(fileURLWithPath: options.out)
         print("Sort-of-CLEVR: \(experiment.train.images.count) training images, \(experiment.test.images.count) test images, "
-              + "\(experiment.config.steps) steps of \(experiment.imagesPerStep) images × 20 questions per model")
+              + "\(experiment.config.steps) steps of \(experiment.imagesPerStep) images × \(experiment.questionsPerImage) questions per model")
         var runs: [SortOfCLEVRRun] = []
         for kind in models {
             print("\ntraining \(kind.rawValue)…")
@@ -46,6 +46,7 @@ struct SortOfCLEVRReproduceCommand: ParsableCommand {
             if kind == .crossAttention, let checkpoint = run.checkpoint {
                 let model = experiment.makeModel(kind)
                 try model.loadStateDict(Checkpoint.load(from: URL(fileURLWithPath: checkpoint)).model)
+                model.recomputeBatchNormStatistics(on: experiment.train)
                 let relational = experiment.test.questions.indices.filter { experiment.test.questions[$0].kind.isRelational }
                 let picks = stride(from: 0, to: relational.count, by: max(1, relational.count / max(heatmaps, 1))).prefix(heatmaps).map { relational[$0] }
                 try SortOfCLEVRReport.writeHeatmaps(model: model, dataset: experiment.test, questions: Array(picks), to: out)

@@ -6,10 +6,10 @@ import Training
 
 /// Trains and evaluates the fashion-scenes models under one budget (same features, width, steps, optimizer:
 /// the `Trainer`'s AdamW, warm-up + cosine, clipping). Each step draws `config.batchSize` training scenes.
-/// The matching models (concat, cross-attention) see each scene with its true caption (label 1), its two
-/// hard negatives and the true caption of another scene in the batch (label 0); the dual encoder is trained
-/// contrastively, image→text over the batch's true captions plus all their hard negatives, text→image over
-/// the batch's images.
+/// The matching models (concat, cross-attention) score each scene with four captions — its true caption, its
+/// two hard negatives and another scene's true caption — and learn to rank the true one first (softmax
+/// cross-entropy over the four scores); the dual encoder is trained contrastively, image→text over the
+/// batch's true captions plus all their hard negatives, text→image over the batch's images.
 public struct FashionScenesExperiment {
     public var config: TrainingConfig
     public var width = 64
@@ -40,11 +40,15 @@ public struct FashionScenesExperiment {
             let textToImage = transpose(slice(logits, axis: 1, 0..<b), 0, 1)
             return mul(add(crossEntropy(logits, targets: targets), crossEntropy(textToImage, targets: targets)), Tensor(0.5))
         }
-        let images = rows + rows + rows + rows
-        let captions = rows.map { 3 * $0 } + rows.map { 3 * $0 + 1 } + rows.map { 3 * $0 + 2 }
-            + rows.indices.map { 3 * rows[($0 + 1) % b] }
-        let labels = [Int](repeating: 1, count: b) + [Int](repeating: 0, count: 3 * b)
-        return crossEntropy(try model.fusion(FashionScenesModel.batch(split, images: images, captions: captions)), targets: labels)
+        // Candidates per scene: its true caption, the two hard negatives and another scene's true caption;
+        // a softmax over the four scores ranks the true caption first (what matching and retrieval measure).
+        let images = rows.flatMap { [Int](repeating: $0, count: 4) }
+        let captions = rows.indices.flatMap { i -> [Int] in
+            let scene = 3 * rows[i]
+            return [scene, scene + 1, scene + 2, 3 * rows[(i + 1) % b]]
+        }
+        let scores = reshape(try model.scores(FashionScenesModel.batch(split, images: images, captions: captions)), [b, 4])
+        return crossEntropy(scores, targets: [Int](repeating: 0, count: b))
     }
 
     /// Trains `kind`, then evaluates it on the whole test split.

@@ -9,9 +9,9 @@ import Training
 /// CNN runs once per image.
 public struct SortOfCLEVRExperiment {
     public var config: TrainingConfig
-    public var imagesPerStep = 16
+    public var imagesPerStep = 32
     /// Questions drawn from each image per step (20 = all).
-    public var questionsPerImage = 20
+    public var questionsPerImage = 5
     public var width = 64
     /// Frozen pretrained question features (MiniLM) instead of the learned question encoder.
     public var frozenText: FrozenTextFeatures?
@@ -45,12 +45,14 @@ public struct SortOfCLEVRExperiment {
                 return crossEntropy(try model(batch), targets: batch.answers)
             },
             evaluate: { model in
+                model.recomputeBatchNormStatistics(on: train)
                 let e = try SortOfCLEVREvaluation(model: model, dataset: test)
                 return ["accuracy": e.accuracy(), "relational": e.relational, "non_relational": e.nonRelational]
             },
             progress: progress)
         if resume { try trainer.resume() }
         let summary = try trainer.train()
+        model.recomputeBatchNormStatistics(on: train)
         let records = MetricsLog.read(trainer.metricsURL)
         return SortOfCLEVRRun(
             kind: kind, parameters: model.parameterCount, seconds: summary.elapsedSeconds,

@@ -1,5 +1,6 @@
 import CrossModal
 import Encoders
+import Imaging
 import NN
 import Tensors
 
@@ -63,6 +64,18 @@ public final class SortOfCLEVRModel: Module {
             return FusionBatch(visual: regions, text: features, textPaddingMask: mask)
         }
         return FusionBatch(visual: regions, text: try questionEncoder!(batch.tokens, mask: batch.mask), textPaddingMask: batch.mask)
+    }
+
+    /// Precise BatchNorm: recomputes the CNN's running statistics with its current weights over the first
+    /// `images` images of `dataset` (training images), `batchSize` at a time. Run before evaluating: the
+    /// exponential averages gathered during training lag weights that move every step, and with the mostly
+    /// white images some channels have tiny variances, so a small lag swings test accuracy by tens of points.
+    public func recomputeBatchNormStatistics(on dataset: SortOfCLEVRDataset, images: Int = 1000, batchSize: Int = 50) {
+        let n = min(images, dataset.images.count)
+        let starts = Array(stride(from: 0, to: n, by: batchSize))
+        NN.recomputeBatchNormStatistics(cnn, batches: starts.count) { i in
+            _ = cnn(RGBImage.batchTensor(Array(dataset.images[starts[i]..<min(starts[i] + batchSize, n)])))
+        }
     }
 
     /// Answer logits [questions, answers].
