@@ -1,12 +1,13 @@
 import NN
 import Tensors
 
-/// A stack of cross-modal layers (`layers.0.*`, `layers.1.*`, …): plain bidirectional cross-attention or
-/// LXMERT-style co-attention. Attention weights returned are the last layer's.
+/// A stack of cross-modal layers (`layers.0.*`, `layers.1.*`, …): plain bidirectional cross-attention,
+/// LXMERT-style co-attention or ViLBERT-style co-attentional Transformer layers. Attention weights returned are the last layer's.
 public final class CoAttentionEncoder: Module {
     private enum Layer {
         case cross(CrossModalAttention)
         case co(CoAttentionLayer)
+        case coTransformer(CoTransformerLayer)
     }
 
     private let stack: [Layer]
@@ -19,6 +20,8 @@ public final class CoAttentionEncoder: Module {
                 .cross(CrossModalAttention(hiddenDim: width, heads: heads, dropout: dropout, weights: weights))
             case let .coAttention(ffn):
                 .co(CoAttentionLayer(width: width, heads: heads, feedForwardDim: ffn, dropout: dropout))
+            case let .coTransformer(ffn):
+                .coTransformer(CoTransformerLayer(width: width, heads: heads, feedForwardDim: ffn, dropout: dropout))
             }
         }
         super.init()
@@ -27,6 +30,7 @@ public final class CoAttentionEncoder: Module {
             switch layer {
             case let .cross(m): children.register(module: String(i), m)
             case let .co(m): children.register(module: String(i), m)
+            case let .coTransformer(m): children.register(module: String(i), m)
             }
         }
         register(module: "layers", children)
@@ -43,6 +47,9 @@ public final class CoAttentionEncoder: Module {
                 out = m(visual: out.visual, text: out.text, visualPaddingMask: visualPaddingMask,
                         textPaddingMask: textPaddingMask, returnWeights: weights)
             case let .co(m):
+                out = m(visual: out.visual, text: out.text, visualPaddingMask: visualPaddingMask,
+                        textPaddingMask: textPaddingMask, returnWeights: weights)
+            case let .coTransformer(m):
                 out = m(visual: out.visual, text: out.text, visualPaddingMask: visualPaddingMask,
                         textPaddingMask: textPaddingMask, returnWeights: weights)
             }

@@ -11,6 +11,9 @@ public final class CrossAttentionFusion: Module, FusionModel {
         case crossAttention(CrossModalAttention.Weights)
         /// LXMERT-style `CoAttentionLayer` (cross, self, feed-forward) with this feed-forward width.
         case coAttention(feedForwardDim: Int)
+        /// ViLBERT-style `CoTransformerLayer` (each stream: cross-attention then feed-forward) with this
+        /// feed-forward width.
+        case coTransformer(feedForwardDim: Int)
     }
 
     public let visualProjector: FeatureProjector

@@ -19,7 +19,8 @@ public final class SortOfCLEVRModel: Module {
         case gridMLP = "grid-mlp"
         /// The field report's reference cross-attention (one shared attention + LayerNorm) → pooled → classifier.
         case crossAttention = "cross-attention"
-        /// A 2-layer LXMERT-style co-attention stack → pooled → classifier.
+        /// A 2-layer ViLBERT-style co-attention stack (each stream: cross-attention, then feed-forward) →
+        /// pooled → classifier.
         case coAttention = "co-attention"
     }
 
@@ -48,7 +49,7 @@ public final class SortOfCLEVRModel: Module {
                                           kind: .crossAttention(.shared), dropout: 0, hidden: [4 * width], classes: answers)
         case .coAttention:
             fusion = CrossAttentionFusion(visualDim: v, textDim: t, width: width, heads: 8, layers: 2,
-                                          kind: .coAttention(feedForwardDim: 2 * width), dropout: 0, hidden: [4 * width], classes: answers)
+                                          kind: .coTransformer(feedForwardDim: 2 * width), dropout: 0, hidden: [4 * width], classes: answers)
         }
         super.init()
         register(module: "cnn", cnn)

@@ -36,6 +36,35 @@ final class ReferenceParityTests: XCTestCase {
         assertClose(r.gradients[named.count + 1], fx.tensor("grad_text"), rtol: 1e-4, atol: 1e-5, "grad text")
     }
 
+    /// The ViLBERT-style co-attentional layer against PyTorch, with padding in both streams: outputs, every
+    /// parameter gradient and both input gradients.
+    func testCoTransformerLayerMatchesPyTorch() throws {
+        let fx = try Fixture.load("co_transformer_layer")
+        let layer = CoTransformerLayer(width: 16, heads: 4, feedForwardDim: 32, dropout: 0)
+        try layer.loadStateDict(params(fx, prefix: "param."))
+        layer.eval()
+        let visual = fx.tensor("visual").copy(), text = fx.tensor("text").copy()
+        visual.requiresGrad = true
+        text.requiresGrad = true
+        let textMask = Mask.padding(lengths: fx.tensor("text_lengths").scalars.map { Int($0) }, maxLength: 4)
+        let visualMask = Mask.padding(lengths: fx.tensor("visual_lengths").scalars.map { Int($0) }, maxLength: 5)
+        let named = layer.trainableParameters()
+        var outputs: CrossModalAttentionOutput?
+        let r = Tape.valueAndGradients(wrt: named.map(\.tensor) + [visual, text]) {
+            let out = layer(visual: visual, text: text, visualPaddingMask: visualMask, textPaddingMask: textMask, returnWeights: false)
+            outputs = out
+            return add(sum(mul(out.visual, fx.tensor("gout_visual"))), sum(mul(out.text, fx.tensor("gout_text"))))
+        }
+        assertClose(outputs!.visual, fx.tensor("out_visual"), rtol: 1e-5, atol: 1e-5, "visual output")
+        assertClose(outputs!.text, fx.tensor("out_text"), rtol: 1e-5, atol: 1e-5, "text output")
+        XCTAssertEqual(Set(named.map(\.key)), Set(params(fx, prefix: "grad.").keys), "same parameter keys as PyTorch")
+        for (p, g) in zip(named, r.gradients) {
+            assertClose(g, fx.tensor("grad.\(p.key)"), rtol: 1e-4, atol: 1e-5, "grad \(p.key)")
+        }
+        assertClose(r.gradients[named.count], fx.tensor("grad_visual"), rtol: 1e-4, atol: 1e-5, "grad visual")
+        assertClose(r.gradients[named.count + 1], fx.tensor("grad_text"), rtol: 1e-4, atol: 1e-5, "grad text")
+    }
+
     private func seedModel(_ fx: [String: Tensor]) throws -> (CrossAttentionFusion, FusionBatch, [Int]) {
         let model = CrossAttentionFusion(
             visualDim: 12, textDim: 10, width: 16, heads: 8, layers: 1, kind: .crossAttention(.shared),

@@ -85,6 +85,15 @@ final class FashionScenesTests: XCTestCase {
             let (loss, grads) = try valueAndGrad(model) { m in try FashionScenesExperiment.loss(m, split: split, rows: [0, 3, 4]) }
             XCTAssertTrue(loss.item.isFinite && loss.item > 0, "\(kind)")
             XCTAssertFalse(grads.isEmpty)
+            if kind != .dual {  // the matching models rank each scene's true caption over its three negatives
+                let s = try model.scores(FashionScenesModel.batch(split, images: [0, 0, 0, 0, 3, 3, 3, 3, 4, 4, 4, 4],
+                                                                  captions: [0, 1, 2, 9, 9, 10, 11, 12, 12, 13, 14, 0])).scalars
+                let expected = (0..<3).map { i in
+                    let row = s[(4 * i)..<(4 * i + 4)]
+                    return Foundation.log(row.map { Foundation.exp($0) }.reduce(0, +)) - row.first!
+                }.reduce(0, +) / 3
+                XCTAssertEqual(loss.item, expected, accuracy: 1e-4, "\(kind)")
+            }
         }
     }
 

@@ -1,0 +1,53 @@
+import NN
+import Tensors
+
+/// ViLBERT-style co-attentional Transformer layer: each stream attends to the other and then runs its own
+/// feed-forward, both sub-blocks residual + LayerNorm (post-norm). Vision goes first, so text attends to
+/// visual features that have already read the question and been transformed per region — the order that
+/// lets a region decide "I am the object the question names" before the text looks for it.
+/// Keys: `visual_attention.*`, `visual_norm.*`, `visual_feed_forward.{0,2}.*` (Linear, ReLU, Linear),
+/// `visual_feed_forward_norm.*` and the same with `text_`.
+public final class CoTransformerLayer: Module {
+    public let visualAttention: MultiheadAttention
+    public let visualNorm: LayerNorm
+    public let visualFeedForward: MLP
+    public let visualFeedForwardNorm: LayerNorm
+    public let textAttention: MultiheadAttention
+    public let textNorm: LayerNorm
+    public let textFeedForward: MLP
+    public let textFeedForwardNorm: LayerNorm
+
+    public init(width: Int, heads: Int, feedForwardDim: Int, dropout: Float) {
+        precondition(width % heads == 0, "CoTransformerLayer: width \(width) is not divisible by heads \(heads)")
+        visualAttention = MultiheadAttention(embedDim: width, heads: heads, dropout: dropout)
+        visualNorm = LayerNorm(width)
+        visualFeedForward = MLP([width, feedForwardDim, width], dropout: dropout)
+        visualFeedForwardNorm = LayerNorm(width)
+        textAttention = MultiheadAttention(embedDim: width, heads: heads, dropout: dropout)
+        textNorm = LayerNorm(width)
+        textFeedForward = MLP([width, feedForwardDim, width], dropout: dropout)
+        textFeedForwardNorm = LayerNorm(width)
+        super.init()
+        register(module: "visual_attention", visualAttention)
+        register(module: "visual_norm", visualNorm)
+        register(module: "visual_feed_forward", visualFeedForward)
+        register(module: "visual_feed_forward_norm", visualFeedForwardNorm)
+        register(module: "text_attention", textAttention)
+        register(module: "text_norm", textNorm)
+        register(module: "text_feed_forward", textFeedForward)
+        register(module: "text_feed_forward_norm", textFeedForwardNorm)
+    }
+
+    public func callAsFunction(
+        visual: Tensor, text: Tensor, visualPaddingMask: Mask?, textPaddingMask: Mask?, returnWeights: Bool
+    ) -> CrossModalAttentionOutput {
+        let v = visualAttention(visual, text, text, keyPaddingMask: textPaddingMask, needWeights: returnWeights)
+        let attendedVisual = visualNorm(visual, adding: v.output)
+        let newVisual = visualFeedForwardNorm(attendedVisual, adding: visualFeedForward(attendedVisual))
+        let t = textAttention(text, newVisual, newVisual, keyPaddingMask: visualPaddingMask, needWeights: returnWeights)
+        let attendedText = textNorm(text, adding: t.output)
+        return CrossModalAttentionOutput(
+            visual: newVisual, text: textFeedForwardNorm(attendedText, adding: textFeedForward(attendedText)),
+            visualToTextWeights: v.weights, textToVisualWeights: t.weights)
+    }
+}
