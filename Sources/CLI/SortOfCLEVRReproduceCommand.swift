@@ -9,7 +9,7 @@ struct SortOfCLEVRReproduceCommand: ParsableCommand {
         commandName: "reproduce",
         abstract: "Trains concat, grid-MLP, cross-attention and co-attention models on Sort-of-CLEVR and prints the comparison.",
         discussion: """
-            Writes results.json, loss-curves.png, accuracy-curves.png and attention-<n>.png heatmaps to --out, and each
+            Writes results.json, loss-curves.png, relational-curves.png, non-relational-curves.png and attention-<n>.png heatmaps to --out, and each
             model's checkpoints and metrics.jsonl to --out/<model>/. `--quick` is the `make demo` budget (a few minutes).
             """)
 
@@ -53,6 +53,6 @@ struct SortOfCLEVRReproduceCommand: ParsableCommand {
             }
         }
         print("\n" + SortOfCLEVRReport.table(runs))
-        print("\nwrote results.json, loss-curves.png, accuracy-curves.png and attention heatmaps to \(out.path)")
+        print("\nwrote results.json, loss-curves.png, relational- and non-relational-curves.png and attention heatmaps to \(out.path)")
     }
 }

@@ -3,11 +3,17 @@ import Imaging
 
 /// The files every experiment report writes: `results.json` and the per-model loss and metric curves.
 enum ExperimentFiles {
-    /// Writes `runs` as `results.json`, their smoothed losses as `loss-curves.png` and one metric curve per run
-    /// (`[step, fraction]` points, drawn in %) as `curveFile`, all into `directory`.
+    /// A chart of one metric per run: `[x, fraction]` points, drawn in %.
+    struct Curve<Run> {
+        var title: String
+        var file: String
+        var points: (Run) -> [[Double]]
+    }
+
+    /// Writes `runs` as `results.json`, their smoothed losses as `loss-curves.png` and each of `curves`, all
+    /// into `directory`.
     static func write<Run: Encodable>(
-        _ runs: [Run], to directory: URL, name: (Run) -> String, losses: (Run) -> [[Double]],
-        curve: (Run) -> [[Double]], curveTitle: String, curveFile: String
+        _ runs: [Run], to directory: URL, name: (Run) -> String, losses: (Run) -> [[Double]], curves: [Curve<Run>]
     ) throws {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let encoder = JSONEncoder()
@@ -21,7 +27,10 @@ enum ExperimentFiles {
             return LineChart(title: title, series: series).render()
         }
         try PNG.write(chart("training loss") { smoothed(losses($0)) }, to: directory.appendingPathComponent("loss-curves.png"))
-        try PNG.write(chart(curveTitle) { curve($0).map { ($0[0], 100 * $0[1]) } }, to: directory.appendingPathComponent(curveFile))
+        for curve in curves {
+            try PNG.write(chart(curve.title) { curve.points($0).map { ($0[0], 100 * $0[1]) } },
+                          to: directory.appendingPathComponent(curve.file))
+        }
     }
 
     /// Mean over windows of ~1/100 of the run, so the curve shows the trend rather than batch noise.

@@ -24,8 +24,9 @@ public enum FashionScenesReport {
 
     /// Writes `results.json`, `loss-curves.png` and `matching-curves.png` into `directory`.
     public static func write(_ runs: [FashionScenesRun], to directory: URL) throws {
-        try ExperimentFiles.write(runs, to: directory, name: \.kind.rawValue, losses: \.losses, curve: \.positionCurve,
-                                  curveTitle: "swapped-position matching accuracy (%)", curveFile: "matching-curves.png")
+        try ExperimentFiles.write(
+            runs, to: directory, name: \.kind.rawValue, losses: \.losses,
+            curves: [.init(title: "swapped-position matching accuracy (%)", file: "matching-curves.png", points: \.positionCurve)])
     }
 
     /// Heatmaps of the cross-attention model for test scenes `scenes` (`directory/attention-<n>.png`): the

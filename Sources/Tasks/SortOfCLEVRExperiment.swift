@@ -58,21 +58,30 @@ public struct SortOfCLEVRExperiment {
             kind: kind, parameters: model.parameterCount, seconds: summary.elapsedSeconds,
             evaluation: try SortOfCLEVREvaluation(model: model, dataset: test),
             losses: records.map { [Double($0.step), Double($0.loss)] },
-            accuracyCurve: records.compactMap { r in r.eval["accuracy"].map { [Double(r.step), $0] } },
+            evaluations: records.compactMap { r in
+                guard let rel = r.eval["relational"], let non = r.eval["non_relational"] else { return nil }
+                return [Double(r.step), r.elapsedSeconds, rel, non]
+            },
             checkpoint: summary.lastCheckpoint?.path)
     }
 }
 
 /// One trained model's results (written to `results.json` by `reproduce`).
 public struct SortOfCLEVRRun: Codable, Sendable {
+    /// Seconds of training until the test accuracy first reached `target` (relational or non-relational
+    /// questions), or nil if it never did.
+    public func secondsUntil(_ target: Double, relational: Bool) -> Double? {
+        evaluations.first { $0[relational ? 2 : 3] >= target }.map { $0[1] }
+    }
+
     public var kind: SortOfCLEVRModel.Kind
     public var parameters: Int
     public var seconds: Double
     public var evaluation: SortOfCLEVREvaluation
     /// [step, loss] per step.
     public var losses: [[Double]]
-    /// [step, test accuracy] at each evaluation.
-    public var accuracyCurve: [[Double]]
+    /// [step, seconds of training, relational, non-relational test accuracy] at each evaluation.
+    public var evaluations: [[Double]]
     /// The final checkpoint's directory.
     public var checkpoint: String?
 }

@@ -57,17 +57,23 @@ final class SortOfCLEVRExperimentTests: XCTestCase {
         experiment.width = 8
         let run = try experiment.run(.crossAttention, progress: ProgressReporter(style: .silent))
         XCTAssertEqual(run.losses.count, 4)
-        XCTAssertEqual(run.accuracyCurve.map { $0[0] }, [2, 4])
+        XCTAssertEqual(run.evaluations.map { $0[0] }, [2, 4])
         XCTAssertEqual(run.evaluation.total.values.reduce(0, +), test.questions.count)
         XCTAssertNotNil(run.checkpoint)
         try SortOfCLEVRReport.write([run], to: dir)
-        for file in ["results.json", "loss-curves.png", "accuracy-curves.png"] {
+        for file in ["results.json", "loss-curves.png", "relational-curves.png", "non-relational-curves.png"] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: dir.appendingPathComponent(file).path), file)
         }
         let decoded = try JSONDecoder().decode([SortOfCLEVRRun].self, from: Data(contentsOf: dir.appendingPathComponent("results.json")))
         XCTAssertEqual(decoded.first?.evaluation, run.evaluation)
         let table = SortOfCLEVRReport.table([run])
         XCTAssertTrue(table.contains("cross-attention") && table.contains("relational"), table)
+        var timed = run  // time to a target: the first evaluation at or above it
+        timed.evaluations = [[2, 10, 0.5, 0.96], [4, 20, 0.92, 0.99]]
+        XCTAssertEqual(timed.secondsUntil(0.95, relational: false), 10)
+        XCTAssertEqual(timed.secondsUntil(0.90, relational: true), 20)
+        XCTAssertNil(timed.secondsUntil(0.95, relational: true))
+        XCTAssertTrue(SortOfCLEVRReport.table([timed]).hasSuffix("10        20         —"), SortOfCLEVRReport.table([timed]))
         let model = experiment.makeModel(.crossAttention)
         try model.loadStateDict(Checkpoint.load(from: URL(fileURLWithPath: run.checkpoint!)).model)
         let files = try SortOfCLEVRReport.writeHeatmaps(model: model, dataset: test, questions: [0, 15], to: dir)
