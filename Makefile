@@ -18,9 +18,10 @@ deps:
 	  fi; \
 	fi
 
-## Trains a small model on generated data and prints the falling loss.
+## The binding task (seconds), then a shortened Sort-of-CLEVR reproduction from pixels (a few minutes on 2 cores).
 demo: deps
 	$(SWIFT) run -c release crossmodal demo
+	$(SWIFT) run -c release crossmodal sort-of-clevr reproduce --quick --out runs/sort-of-clevr-demo
 
 ## Builds and runs every test (no Python needed: fixtures are committed; the pretrained models are fetched).
 test: deps models

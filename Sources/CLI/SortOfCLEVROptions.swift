@@ -75,10 +75,10 @@ struct SortOfCLEVROptions: ParsableArguments {
     /// Defaults when no config file is given.
     static var defaultConfig: TrainingConfig {
         var cfg = TrainingConfig()
-        cfg.steps = 3000
+        cfg.steps = 10000
         cfg.learningRate = 1e-3
         cfg.warmupSteps = 200
-        cfg.evalEvery = 250
+        cfg.evalEvery = 500
         cfg.checkpointEvery = 500
         cfg.logEvery = 50
         return cfg

@@ -16,7 +16,7 @@ struct SortOfCLEVRReproduceCommand: ParsableCommand {
     @Option(parsing: .upToNextOption, help: "Models to train.")
     var models: [SortOfCLEVRModel.Kind] = SortOfCLEVRModel.Kind.allCases
 
-    @Flag(help: "The short `make demo` run: fewer training images and steps.")
+    @Flag(help: "The short `make demo` run: 3,000 steps per model instead of 10,000.")
     var quick = false
 
     @Option(help: "Attention heatmaps to draw (test questions).")
@@ -27,9 +27,8 @@ struct SortOfCLEVRReproduceCommand: ParsableCommand {
     func run() throws {
         var options = self.options
         if quick {
-            options.trainImages = min(options.trainImages, 4000)
-            options.steps = options.steps ?? 600
-            options.evalEvery = options.evalEvery ?? 100
+            options.steps = options.steps ?? 3000
+            options.evalEvery = options.evalEvery ?? 250
         }
         let experiment = try options.experiment()
         let out = URL(fileURLWithPath: options.out)

@@ -14,7 +14,8 @@ public final class FashionScenesModel: Module {
         case dual = "dual-encoder"
         /// Pooled regions ‖ pooled caption → MLP, trained for image–text matching.
         case concat
-        /// Per-direction cross-attention between regions and caption tokens → pooled → MLP, trained for matching.
+        /// A co-attentional layer (regions attend to caption tokens, then a per-region feed-forward; tokens
+        /// attend to the updated regions, then their feed-forward) → pooled → MLP, trained for matching.
         case crossAttention = "cross-attention"
     }
 
@@ -34,7 +35,7 @@ public final class FashionScenesModel: Module {
         case .concat: fusion = ConcatFusion(visualDim: v, textDim: t, width: width, hidden: [4 * width], classes: 2)
         case .crossAttention:
             fusion = CrossAttentionFusion(visualDim: v, textDim: t, width: width, heads: 4, layers: 1,
-                                          kind: .crossAttention(.perDirection), dropout: 0, hidden: [4 * width], classes: 2)
+                                          kind: .coTransformer(feedForwardDim: 2 * width), dropout: 0, hidden: [4 * width], classes: 2)
         }
         super.init()
         register(module: "fusion", fusion)
