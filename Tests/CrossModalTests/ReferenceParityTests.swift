@@ -11,18 +11,20 @@ final class ReferenceParityTests: XCTestCase {
         Dictionary(uniqueKeysWithValues: fx.filter { $0.key.hasPrefix(prefix) }.map { (String($0.key.dropFirst(prefix.count)), $0.value) })
     }
 
-    func testSharedModeMatchesReferenceOutputsAndEveryGradient() throws {
-        let fx = try Fixture.load("reference_cross_attention")
-        let model = CrossModalAttention(hiddenDim: 16, heads: 8, dropout: 0.1, weights: .shared)
-        try model.loadStateDict(params(fx, prefix: "param."))
-        model.eval()
+    /// Loads fixture `name` into `layer` (eval mode) and checks both outputs of `run(visual, text)`, every
+    /// parameter gradient (same keys as PyTorch) and both input gradients.
+    private func checkLayer(_ layer: Module, fixture name: String,
+                            _ run: (Tensor, Tensor, [String: Tensor]) -> CrossModalAttentionOutput) throws {
+        let fx = try Fixture.load(name)
+        try layer.loadStateDict(params(fx, prefix: "param."))
+        layer.eval()
         let visual = fx.tensor("visual").copy(), text = fx.tensor("text").copy()
         visual.requiresGrad = true
         text.requiresGrad = true
-        let named = model.trainableParameters()
+        let named = layer.trainableParameters()
         var outputs: CrossModalAttentionOutput?
         let r = Tape.valueAndGradients(wrt: named.map(\.tensor) + [visual, text]) {
-            let out = model(visual: visual, text: text)
+            let out = run(visual, text, fx)
             outputs = out
             return add(sum(mul(out.visual, fx.tensor("gout_visual"))), sum(mul(out.text, fx.tensor("gout_text"))))
         }
@@ -36,33 +38,19 @@ final class ReferenceParityTests: XCTestCase {
         assertClose(r.gradients[named.count + 1], fx.tensor("grad_text"), rtol: 1e-4, atol: 1e-5, "grad text")
     }
 
-    /// The ViLBERT-style co-attentional layer against PyTorch, with padding in both streams: outputs, every
-    /// parameter gradient and both input gradients.
+    func testSharedModeMatchesReferenceOutputsAndEveryGradient() throws {
+        let model = CrossModalAttention(hiddenDim: 16, heads: 8, dropout: 0.1, weights: .shared)
+        try checkLayer(model, fixture: "reference_cross_attention") { visual, text, _ in model(visual: visual, text: text) }
+    }
+
+    /// The ViLBERT-style co-attentional layer against PyTorch, with padding in both streams.
     func testCoTransformerLayerMatchesPyTorch() throws {
-        let fx = try Fixture.load("co_transformer_layer")
         let layer = CoTransformerLayer(width: 16, heads: 4, feedForwardDim: 32, dropout: 0)
-        try layer.loadStateDict(params(fx, prefix: "param."))
-        layer.eval()
-        let visual = fx.tensor("visual").copy(), text = fx.tensor("text").copy()
-        visual.requiresGrad = true
-        text.requiresGrad = true
-        let textMask = Mask.padding(lengths: fx.tensor("text_lengths").scalars.map { Int($0) }, maxLength: 4)
-        let visualMask = Mask.padding(lengths: fx.tensor("visual_lengths").scalars.map { Int($0) }, maxLength: 5)
-        let named = layer.trainableParameters()
-        var outputs: CrossModalAttentionOutput?
-        let r = Tape.valueAndGradients(wrt: named.map(\.tensor) + [visual, text]) {
-            let out = layer(visual: visual, text: text, visualPaddingMask: visualMask, textPaddingMask: textMask, returnWeights: false)
-            outputs = out
-            return add(sum(mul(out.visual, fx.tensor("gout_visual"))), sum(mul(out.text, fx.tensor("gout_text"))))
+        try checkLayer(layer, fixture: "co_transformer_layer") { visual, text, fx in
+            let textMask = Mask.padding(lengths: fx.tensor("text_lengths").scalars.map { Int($0) }, maxLength: 4)
+            let visualMask = Mask.padding(lengths: fx.tensor("visual_lengths").scalars.map { Int($0) }, maxLength: 5)
+            return layer(visual: visual, text: text, visualPaddingMask: visualMask, textPaddingMask: textMask, returnWeights: false)
         }
-        assertClose(outputs!.visual, fx.tensor("out_visual"), rtol: 1e-5, atol: 1e-5, "visual output")
-        assertClose(outputs!.text, fx.tensor("out_text"), rtol: 1e-5, atol: 1e-5, "text output")
-        XCTAssertEqual(Set(named.map(\.key)), Set(params(fx, prefix: "grad.").keys), "same parameter keys as PyTorch")
-        for (p, g) in zip(named, r.gradients) {
-            assertClose(g, fx.tensor("grad.\(p.key)"), rtol: 1e-4, atol: 1e-5, "grad \(p.key)")
-        }
-        assertClose(r.gradients[named.count], fx.tensor("grad_visual"), rtol: 1e-4, atol: 1e-5, "grad visual")
-        assertClose(r.gradients[named.count + 1], fx.tensor("grad_text"), rtol: 1e-4, atol: 1e-5, "grad text")
     }
 
     private func seedModel(_ fx: [String: Tensor]) throws -> (CrossAttentionFusion, FusionBatch, [Int]) {
