@@ -16,7 +16,7 @@ struct SortOfCLEVRReproduceCommand: ParsableCommand {
     @Option(parsing: .upToNextOption, help: "Models to train.")
     var models: [SortOfCLEVRModel.Kind] = SortOfCLEVRModel.Kind.allCases
 
-    @Flag(help: "The short `make demo` run: 3,000 steps per model instead of 10,000.")
+    @Flag(help: "The short `make demo` run: 2,500 steps per model instead of 10,000 (about 8 minutes on 2 cores).")
     var quick = false
 
     @Option(help: "Attention heatmaps to draw (test questions).")
@@ -27,8 +27,8 @@ struct SortOfCLEVRReproduceCommand: ParsableCommand {
     func run() throws {
         var options = self.options
         if quick {
-            options.steps = options.steps ?? 3000
-            options.evalEvery = options.evalEvery ?? 250
+            options.steps = options.steps ?? 2500
+            options.evalEvery = options.evalEvery ?? 500
         }
         let experiment = try options.experiment()
         let out = URL(fileURLWithPath: options.out)
