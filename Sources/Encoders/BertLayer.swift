@@ -3,9 +3,9 @@ import Tensors
 
 /// One post-LayerNorm BERT encoder layer: multi-head self-attention (fused scaled-dot-product attention over
 /// packed heads), residual + LayerNorm, then the GELU feed-forward, residual + LayerNorm. The `query`, `key`
-/// and `value` weights are row blocks of one [3E, E] in-projection, so the three projections are one GEMM. Keys as Hugging Face `BertLayer`: `attention.self.{query,key,value}`,
-/// `attention.output.dense`, `attention.output.LayerNorm`, `intermediate.dense`, `output.dense`,
-/// `output.LayerNorm`. Dropout is omitted: this layer runs frozen, in inference.
+/// and `value` weights are row blocks of one [3E, E] in-projection, so the three projections are one GEMM.
+/// Keys as Hugging Face `BertLayer`: `attention.self.{query,key,value}`, `attention.output.dense`,
+/// `attention.output.LayerNorm`, `intermediate.dense`, `output.dense`, `output.LayerNorm`. Dropout is omitted: this layer runs frozen, in inference.
 public final class BertLayer: Module {
     /// The fused in-projection [3E, E] and bias [3E]; `query`, `key` and `value` are views of its blocks.
     private let inProjectionWeight: Tensor

@@ -68,12 +68,6 @@ public struct SortOfCLEVRExperiment {
 
 /// One trained model's results (written to `results.json` by `reproduce`).
 public struct SortOfCLEVRRun: Codable, Sendable {
-    /// Seconds of training until the test accuracy first reached `target` (relational or non-relational
-    /// questions), or nil if it never did.
-    public func secondsUntil(_ target: Double, relational: Bool) -> Double? {
-        evaluations.first { $0[relational ? 2 : 3] >= target }.map { $0[1] }
-    }
-
     public var kind: SortOfCLEVRModel.Kind
     public var parameters: Int
     public var seconds: Double
@@ -84,4 +78,10 @@ public struct SortOfCLEVRRun: Codable, Sendable {
     public var evaluations: [[Double]]
     /// The final checkpoint's directory.
     public var checkpoint: String?
+
+    /// Seconds of training until the test accuracy first reached `target` (relational or non-relational
+    /// questions), or nil if it never did.
+    public func secondsUntil(_ target: Double, relational: Bool) -> Double? {
+        evaluations.first { $0[relational ? 2 : 3] >= target }.map { $0[1] }
+    }
 }
