@@ -9,8 +9,9 @@ struct SortOfCLEVRReproduceCommand: ParsableCommand {
         commandName: "reproduce",
         abstract: "Trains concat, grid-MLP, cross-attention and co-attention models on Sort-of-CLEVR and prints the comparison.",
         discussion: """
-            Writes results.json, loss-curves.png, relational-curves.png, non-relational-curves.png and attention-<n>.png heatmaps to --out, and each
-            model's checkpoints and metrics.jsonl to --out/<model>/. `--quick` is the `make demo` budget (a few minutes).
+            Writes results.json, loss-curves.png, relational-curves.png, non-relational-curves.png and, for the \
+            attention models, attention-<model>-<n>.png heatmaps to --out, and each model's checkpoints and \
+            metrics.jsonl to --out/<model>/. `--quick` is the `make demo` budget (about 8 minutes on 2 cores).
             """)
 
     @Option(parsing: .upToNextOption, help: "Models to train.")
@@ -42,7 +43,7 @@ struct SortOfCLEVRReproduceCommand: ParsableCommand {
                          100 * run.evaluation.relational, 100 * run.evaluation.nonRelational, run.seconds))
             runs.append(run)
             try SortOfCLEVRReport.write(runs, to: out)
-            if kind == .crossAttention, let checkpoint = run.checkpoint {
+            if kind == .crossAttention || kind == .coAttention, let checkpoint = run.checkpoint {
                 let model = experiment.makeModel(kind)
                 try model.loadStateDict(Checkpoint.load(from: URL(fileURLWithPath: checkpoint)).model)
                 model.recomputeBatchNormStatistics(on: experiment.train)

@@ -37,7 +37,7 @@ public enum SortOfCLEVRReport {
     }
 
     /// Attention heatmaps of `model` for the questions `questions` of `dataset` (one PNG each, written to
-    /// `directory/attention-<n>.png`): the image ×4 with, left, the question's attention over the 5×5 regions
+    /// `directory/attention-<model>-<n>.png`): the image ×4 with, left, the question's attention over the 5×5 regions
     /// (text→vision, averaged over heads and the question's tokens) and, right, each region's attention to the
     /// word naming the colour (vision→text). Returns the files written (none for models without attention).
     @discardableResult
@@ -70,7 +70,7 @@ public enum SortOfCLEVRReport {
             canvas.drawText("answer: \(question.answer)  model: \(answer)", x: 0, y: 16, color: .black)
             canvas.drawText("text to regions", x: 0, y: 28, color: RGB(90, 90, 90))
             canvas.drawText("regions to '\(question.color.rawValue)'", x: 330, y: 28, color: RGB(90, 90, 90))
-            let url = directory.appendingPathComponent("attention-\(n).png")
+            let url = directory.appendingPathComponent("attention-\(model.kind.rawValue)-\(n).png")
             try PNG.write(canvas, to: url)
             written.append(url)
         }
