@@ -8,6 +8,9 @@ import Tensors
 /// to — and its (x, y) centre, as the paper's relation network does, so attention can use positions. The
 /// centre is in −`coordinateScale`…`coordinateScale` (default ±5): at ±1 the two coordinates are too faint
 /// next to 48 BatchNorm'd channels and the model takes thousands of steps to read "left" or "top" from them.
+/// A third coordinate, (x² + y²) / `coordinateScale`, makes the squared distance to any point p linear in
+/// the region's features (|c − p|² = |c|² − 2 c·p + |p|²): a query that holds p can then pick the closest
+/// or furthest region in one attention hop, instead of a feed-forward learning the quadratic.
 /// Keys: `layers.0.weight` (conv), `layers.1.*` (batch norm), … `layers.11.*`.
 public final class SmallCNN: Module {
     public let layers: Sequential
@@ -27,10 +30,10 @@ public final class SmallCNN: Module {
         register(module: "layers", layers)
     }
 
-    /// Width of each region feature: deep and first-block channels plus 2 coordinates.
-    public var regionDim: Int { 2 * channels + 2 }
+    /// Width of each region feature: deep and first-block channels plus 3 coordinates.
+    public var regionDim: Int { 2 * channels + 3 }
 
-    /// Region features [B, H'·W', 2·channels + 2] (row-major over the grid) for images [B, C, H, W].
+    /// Region features [B, H'·W', 2·channels + 3] (row-major over the grid) for images [B, C, H, W].
     public func callAsFunction(_ images: Tensor) -> Tensor {
         precondition(images.rank == 4, "SmallCNN: images must be [B, C, H, W], got \(images.shape)")
         var first = images
@@ -57,11 +60,13 @@ public final class SmallCNN: Module {
         return maxPool2d(x, kernel: (y.kernel, xw.kernel), stride: (y.kernel, xw.kernel), padding: (y.padding, xw.padding))
     }
 
-    /// [B, h·w, 2] region centres (x, y), each in −scale…scale, row-major over the grid.
+    /// [B, h·w, 3] region centres (x, y), each in −scale…scale, and (x² + y²) / scale, row-major over the grid.
     public static func coordinates(batch: Int, height: Int, width: Int, scale: Float = 1) -> Tensor {
         let cell = (0..<(height * width)).flatMap { i -> [Float] in
-            [(Float(i % width) / Float(max(width - 1, 1)) * 2 - 1) * scale, (Float(i / width) / Float(max(height - 1, 1)) * 2 - 1) * scale]
+            let x = (Float(i % width) / Float(max(width - 1, 1)) * 2 - 1) * scale
+            let y = (Float(i / width) / Float(max(height - 1, 1)) * 2 - 1) * scale
+            return [x, y, (x * x + y * y) / scale]
         }
-        return Tensor(shape: [batch, height * width, 2], Array((0..<batch).map { _ in cell }.joined()))
+        return Tensor(shape: [batch, height * width, 3], Array((0..<batch).map { _ in cell }.joined()))
     }
 }

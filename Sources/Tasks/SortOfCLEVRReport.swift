@@ -10,13 +10,13 @@ public enum SortOfCLEVRReport {
     /// accuracy ("—": not reached).
     public static func table(_ runs: [SortOfCLEVRRun]) -> String {
         let kinds = QuestionKind.allCases
-        var lines = ["model              relational  non-rel.  " + kinds.map { $0.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0) }.joined()
+        var lines = ["model              relational  non-rel." + kinds.map { " " + $0.rawValue.leftPadded(10) }.joined()
                      + "  time (s)  parameters  to 95% non-rel.  90% rel.  95% rel. (s)"]
         for run in runs {
             let e = run.evaluation
             var line = run.kind.rawValue.padding(toLength: 17, withPad: " ", startingAt: 0)
-            line += String(format: "  %8.1f%%  %7.1f%%  ", 100 * e.relational, 100 * e.nonRelational)
-            line += kinds.map { String(format: "%6.1f%%   ", 100 * e.accuracy(of: $0)) }.joined()
+            line += String(format: "  %8.1f%%  %7.1f%%", 100 * e.relational, 100 * e.nonRelational)
+            line += kinds.map { String(format: " %9.1f%%", 100 * e.accuracy(of: $0)) }.joined()
             line += String(format: "  %7.0f  %10d", run.seconds, run.parameters)
             let reached = [(0.95, false), (0.90, true), (0.95, true)].map { target, relational in
                 run.secondsUntil(target, relational: relational).map { String(format: "%.0f", $0) } ?? "—"

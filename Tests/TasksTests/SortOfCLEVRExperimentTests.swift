@@ -68,6 +68,7 @@ final class SortOfCLEVRExperimentTests: XCTestCase {
         XCTAssertEqual(decoded.first?.evaluation, run.evaluation)
         let table = SortOfCLEVRReport.table([run])
         XCTAssertTrue(table.contains("cross-attention") && table.contains("relational"), table)
+        XCTAssertTrue(table.contains(" horizontal   vertical    closest"), "question kinds in separate columns: \(table)")
         var timed = run  // time to a target: the first evaluation at or above it
         timed.evaluations = [[2, 10, 0.5, 0.96], [4, 20, 0.92, 0.99]]
         XCTAssertEqual(timed.secondsUntil(0.95, relational: false), 10)
