@@ -24,8 +24,10 @@ struct FashionScenesReproduceCommand: ParsableCommand {
             Scenes: four Fashion-MNIST articles of distinct classes in a 2×2 grid (56×56, resized to 224), captioned \
             "a sneaker above a bag, a dress to the left of a coat". Metrics on the test scenes: how often the true \
             caption outscores the caption with two articles' positions swapped (swap-pos) or an article replaced \
-            (swap-item), and retrieval R@1/5/10 over all test scenes. Features (EfficientNet-Lite0 regions, MiniLM \
-            tokens) are cached under ${CROSSMODAL_CACHE:-~/.cache/crossmodal}/fashion-scenes/<settings hash>/. \
+            (swap-item), and retrieval R@1/5/10 over all test scenes. Every training step draws a fresh caption and \
+            fresh negatives for each scene, put together from MiniLM features of each caption clause. Features \
+            (EfficientNet-Lite0 regions, MiniLM clause tokens) are cached under \
+            ${CROSSMODAL_CACHE:-~/.cache/crossmodal}/fashion-scenes/<settings hash>/. \
             Writes results.json, loss-curves.png, matching-curves.png and attention-<n>.png to --out, and each \
             model's checkpoints and metrics.jsonl to --out/<model>/. Needs `make models` and Debian's \
             dataset-fashion-mnist.
@@ -103,7 +105,7 @@ struct FashionScenesReproduceCommand: ParsableCommand {
             if kind == .crossAttention, let model = run.model {
                 let picks = stride(from: 0, to: test, by: max(1, test / max(heatmaps, 1))).prefix(heatmaps)
                 try FashionScenesReport.writeHeatmaps(
-                    model: model, split: features.test, data: FashionMNIST.load(.test),
+                    model: model, split: features.test, clauses: features.clauses, data: FashionMNIST.load(.test),
                     tokenizer: SentenceEncoder.tokenizer(directory: ModelCache.directory(for: ModelCache.miniLM)),
                     scenes: Array(picks), to: outURL)
             }

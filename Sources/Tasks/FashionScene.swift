@@ -16,30 +16,16 @@ public struct FashionScene: Codable, Sendable, Equatable {
     /// The three captions in feature order: true, positions swapped, items swapped.
     public var captions: [FashionSceneCaption] { [caption, swappedPositions, swappedItems] }
 
-    /// A random scene from `byClass` (image indices per label): 4 distinct classes in random cells, a caption
-    /// pairing the cells two by two (by rows, by columns or diagonally) with a true relation for each pair.
+    /// A random scene from `byClass` (image indices per label): 4 distinct classes in random cells, with
+    /// captions from `FashionSceneCaption.random(for:using:)`.
     public static func random(byClass: [[Int]], using g: inout RandomGenerator) -> FashionScene {
         var classes = Array(0..<10)
         for i in 0..<4 { classes.swapAt(i, i + g.int(below: 10 - i)) }
         let labels = Array(classes[0..<4])
         let items = labels.map { byClass[$0][g.int(below: byClass[$0].count)] }
-        let pairings = [[(0, 1), (2, 3)], [(0, 2), (1, 3)], [(0, 3), (1, 2)]]
-        var clauses = pairings[g.int(below: 3)].map { pair -> FashionSceneCaption.Clause in
-            let (a, b) = g.int(below: 2) == 0 ? pair : (pair.1, pair.0)
-            let options = FashionSceneCaption.Relation.allCases.filter { $0.holds(from: a, to: b) }
-            let relation = options[g.int(below: options.count)]
-            return .init(first: labels[a], relation: relation, second: labels[b])
-        }
-        if g.int(below: 2) == 0 { clauses.swapAt(0, 1) }
-        let caption = FashionSceneCaption(clauses: clauses)
-        var positions = caption
-        let k = g.int(below: 2)
-        (positions.clauses[k].first, positions.clauses[k].second) = (positions.clauses[k].second, positions.clauses[k].first)
-        var swapped = caption
-        let absent = (0..<10).filter { !labels.contains($0) }
-        let replacement = absent[g.int(below: absent.count)], slot = g.int(below: 4)
-        if slot % 2 == 0 { swapped.clauses[slot / 2].first = replacement } else { swapped.clauses[slot / 2].second = replacement }
-        return FashionScene(items: items, labels: labels, caption: caption, swappedPositions: positions, swappedItems: swapped)
+        let captions = FashionSceneCaption.random(for: labels, using: &g)
+        return FashionScene(items: items, labels: labels, caption: captions.caption,
+                            swappedPositions: captions.swappedPositions, swappedItems: captions.swappedItems)
     }
 
     /// The scene as a (2·h)×(2·w) image from the split's images.

@@ -5,7 +5,9 @@ import Tensors
 import Training
 
 /// Trains and evaluates the fashion-scenes models under one budget (same features, width, steps, optimizer:
-/// the `Trainer`'s AdamW, warm-up + cosine, clipping). Each step draws `config.batchSize` training scenes.
+/// the `Trainer`'s AdamW, warm-up + cosine, clipping). Each step draws `config.batchSize` training scenes and
+/// a fresh caption with fresh hard negatives for each (`FashionSceneCaption.random`, text features put
+/// together from the clause features), so no model can memorise a scene's caption.
 /// The matching models (concat, cross-attention) score each scene with four captions — its true caption, its
 /// two hard negatives and another scene's true caption — and learn to rank the true one first (softmax
 /// cross-entropy over the four scores); the dual encoder is trained contrastively, image→text over the
@@ -27,12 +29,18 @@ public struct FashionScenesExperiment {
         return FashionScenesModel(kind: kind, width: width)
     }
 
-    /// The training loss of `model` on the scenes `rows` of the training split.
-    public static func loss(_ model: FashionScenesModel, split: FashionScenesFeatures.Split, rows: [Int]) throws -> Tensor {
+    /// The training loss of `model` on the scenes `rows` of the training split, each with a fresh caption and
+    /// hard negatives drawn with `generator`.
+    public static func loss(_ model: FashionScenesModel, split: FashionScenesFeatures.Split, clauses: FashionClauseFeatures,
+                            rows: [Int], generator: inout RandomGenerator) throws -> Tensor {
         let b = rows.count
+        let fresh = rows.map { FashionSceneCaption.random(for: split.scenes[$0].labels, using: &generator) }
+        func batch(images: [Int], captions: [FashionSceneCaption]) -> FusionBatch {
+            let (text, lengths) = clauses.text(captions)
+            return FashionScenesModel.batch(regions: indexSelect(split.regions, axis: 0, indices: images), text: text, lengths: lengths)
+        }
         if let dual = model.fusion as? DualEncoder {
-            let captions = rows.map { 3 * $0 } + rows.map { 3 * $0 + 1 } + rows.map { 3 * $0 + 2 }
-            let batch = FashionScenesModel.batch(split, images: rows, captions: captions)
+            let batch = batch(images: rows, captions: fresh.map(\.caption) + fresh.map(\.swappedPositions) + fresh.map(\.swappedItems))
             let v = l2Normalize(maskedMean(dual.visualProjector(batch.visual), paddingMask: nil))
             let t = l2Normalize(maskedMean(dual.textProjector(batch.text), paddingMask: batch.textPaddingMask))
             let logits = mul(matmul(v, t, transposeB: true), exp(minimum(dual.logitScale, Tensor(DualEncoder.maxLogitScale))))
@@ -43,11 +51,10 @@ public struct FashionScenesExperiment {
         // Candidates per scene: its true caption, the two hard negatives and another scene's true caption;
         // a softmax over the four scores ranks the true caption first (what matching and retrieval measure).
         let images = rows.flatMap { [Int](repeating: $0, count: 4) }
-        let captions = rows.indices.flatMap { i -> [Int] in
-            let scene = 3 * rows[i]
-            return [scene, scene + 1, scene + 2, 3 * rows[(i + 1) % b]]
+        let captions = fresh.indices.flatMap { i in
+            [fresh[i].caption, fresh[i].swappedPositions, fresh[i].swappedItems, fresh[(i + 1) % b].caption]
         }
-        let scores = reshape(try model.scores(FashionScenesModel.batch(split, images: images, captions: captions)), [b, 4])
+        let scores = reshape(try model.scores(batch(images: images, captions: captions)), [b, 4])
         return crossEntropy(scores, targets: [Int](repeating: 0, count: b))
     }
 
@@ -56,7 +63,7 @@ public struct FashionScenesExperiment {
         let model = makeModel(kind)
         var cfg = config
         cfg.outputDir = URL(fileURLWithPath: config.outputDir).appendingPathComponent(kind.rawValue).path
-        let (train, test, batchSize, curveScenes) = (features.train, features.test, config.batchSize, curveScenes)
+        let (train, test, clauses, batchSize, curveScenes) = (features.train, features.test, features.clauses, config.batchSize, curveScenes)
         try? FileManager.default.removeItem(atPath: cfg.outputDir)  // a fresh run: no stale metrics or checkpoints
         let trainer = try Trainer(
             model: model, config: cfg,
@@ -66,7 +73,7 @@ public struct FashionScenesExperiment {
                     let r = data.int(below: train.count)
                     if !rows.contains(r) { rows.append(r) }
                 }
-                return try Self.loss(model, split: train, rows: rows)
+                return try Self.loss(model, split: train, clauses: clauses, rows: rows, generator: &data)
             },
             evaluate: { model in
                 let e = try FashionScenesEvaluation(model: model, split: test, limit: curveScenes, retrieval: false)

@@ -4,9 +4,10 @@ import Imaging
 import Tensors
 
 /// Frozen features of the fashion-scenes splits: EfficientNet-Lite0 region tokens of each scene (224 px,
-/// 7×7 = 49 regions × 1280) and MiniLM token features of its three captions (true, positions swapped, items
-/// swapped). Computed once and cached as safetensors under `<cache>/fashion-scenes/<key>/`, where the key
-/// hashes everything the features depend on (scene counts, seed, feature version).
+/// 7×7 = 49 regions × 1280) and MiniLM token features of every caption clause, from which each scene's three
+/// captions (true, positions swapped, items swapped) — and fresh training captions — are put together.
+/// Computed once and cached as safetensors under `<cache>/fashion-scenes/<key>/`, where the key hashes
+/// everything the features depend on (scene counts, seed, feature version).
 public struct FashionScenesFeatures {
     /// One split's scenes and features.
     public struct Split {
@@ -15,19 +16,28 @@ public struct FashionScenesFeatures {
         public let regions: Tensor
         /// [3·scenes, T, 384]: caption k of scene i at row 3i + k; zero past each caption's length.
         public let text: Tensor
-        /// Tokens of each caption row ([CLS] and [SEP] included).
+        /// Tokens of each caption row (each clause's [CLS] and [SEP] included).
         public let lengths: [Int]
 
         public var count: Int { scenes.count }
+
+        /// The split of `scenes` with their region tokens [scenes, 49, 1280], captions from `clauses`.
+        public init(scenes: [FashionScene], regions: Tensor, clauses: FashionClauseFeatures) {
+            precondition(regions.shape == [scenes.count, FashionScenesModel.regions, EfficientNetLite0.featureDim],
+                         "FashionScenesFeatures.Split: regions \(regions.shape) do not fit \(scenes.count) scenes")
+            (self.scenes, self.regions) = (scenes, regions)
+            (text, lengths) = clauses.text(scenes.flatMap(\.captions))
+        }
     }
 
     public let train: Split
     public let test: Split
+    public let clauses: FashionClauseFeatures
     /// The directory the features were read from or written to.
     public let directory: URL
 
     /// Bumped whenever the scenes, captions or feature extraction change, so old caches are not reused.
-    static let version = "fashion-scenes-v1"
+    static let version = "fashion-scenes-v2"
 
     /// Cache key: FNV-1a of the settings that determine the features.
     public static func key(trainScenes: Int, testScenes: Int, seed: UInt64) -> String {
@@ -53,9 +63,13 @@ public struct FashionScenesFeatures {
            let cached = try? Safetensors.read(file),
            let stored = try? JSONDecoder().decode([String: [FashionScene]].self, from: Data(contentsOf: scenesFile)),
            stored["train"] == trainSet, stored["test"] == testSet,
-           let train = split(trainSet, cached, "train"), let test = split(testSet, cached, "test") {
+           let clauseFeatures = cached["clause_features"], let clauseLengths = cached["clause_lengths"],
+           let clauses = FashionClauseFeatures(features: clauseFeatures, lengths: clauseLengths.scalars.map { Int($0) }),
+           let train = regions(trainSet, cached, "train"), let test = regions(testSet, cached, "test") {
             log("features: cached in \(dir.path)")
-            return FashionScenesFeatures(train: train, test: test, directory: dir)
+            return FashionScenesFeatures(train: Split(scenes: trainSet, regions: train, clauses: clauses),
+                                         test: Split(scenes: testSet, regions: test, clauses: clauses),
+                                         clauses: clauses, directory: dir)
         }
         log("features: computing for \(trainScenes) train and \(testScenes) test scenes (cache \(dir.path))")
         let imageEncoder = try EfficientNetLite0.pretrained().folded()
@@ -71,30 +85,30 @@ public struct FashionScenesFeatures {
                 last = Date()
                 log(String(format: "  %@ images: %d/%d (%.1f scenes/s)", name, done, total, Double(done) / Date().timeIntervalSince(start)))
             }
-            let texts = scenes.flatMap { $0.captions.map(\.text) }
-            let captions = TextEmbedding.embed(texts, encoder: textEncoder, batchSize: 64)
-            log(String(format: "  %@: %d scenes and %d captions in %.0f s", name, scenes.count, texts.count, Date().timeIntervalSince(start)))
             tensors["\(name)_regions"] = images["regions"]
-            tensors["\(name)_text"] = captions["token_features"]
-            tensors["\(name)_lengths"] = captions["lengths"]
         }
+        let clauses = FashionClauseFeatures(encoder: textEncoder)
+        log("  \(FashionClauseFeatures.count) caption clauses encoded")
+        tensors["clause_features"] = clauses.features
+        tensors["clause_lengths"] = Tensor(shape: [FashionClauseFeatures.count], clauses.lengths.map(Float.init))
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         try Safetensors.write(tensors, to: file, metadata: ["version": version])
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         try encoder.encode(["train": trainSet, "test": testSet]).write(to: scenesFile, options: .atomic)
-        return FashionScenesFeatures(train: split(trainSet, tensors, "train")!, test: split(testSet, tensors, "test")!, directory: dir)
+        return FashionScenesFeatures(train: Split(scenes: trainSet, regions: tensors["train_regions"]!, clauses: clauses),
+                                     test: Split(scenes: testSet, regions: tensors["test_regions"]!, clauses: clauses),
+                                     clauses: clauses, directory: dir)
     }
 
-    /// A split from the cached tensors, or nil when they do not fit the scenes.
-    static func split(_ scenes: [FashionScene], _ tensors: [String: Tensor], _ name: String) -> Split? {
-        guard let regions = tensors["\(name)_regions"], let text = tensors["\(name)_text"], let lengths = tensors["\(name)_lengths"],
-              regions.shape == [scenes.count, 49, EfficientNetLite0.featureDim], text.rank == 3, text.shape[0] == 3 * scenes.count,
-              lengths.shape == [3 * scenes.count] else { return nil }
-        return Split(scenes: scenes, regions: regions, text: text, lengths: lengths.scalars.map { Int($0) })
+    /// A split's cached region tokens, or nil when they do not fit its scenes.
+    static func regions(_ scenes: [FashionScene], _ tensors: [String: Tensor], _ name: String) -> Tensor? {
+        guard let regions = tensors["\(name)_regions"],
+              regions.shape == [scenes.count, FashionScenesModel.regions, EfficientNetLite0.featureDim] else { return nil }
+        return regions
     }
 
-    public init(train: Split, test: Split, directory: URL) {
-        (self.train, self.test, self.directory) = (train, test, directory)
+    public init(train: Split, test: Split, clauses: FashionClauseFeatures, directory: URL) {
+        (self.train, self.test, self.clauses, self.directory) = (train, test, clauses, directory)
     }
 }

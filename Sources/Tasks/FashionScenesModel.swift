@@ -60,8 +60,13 @@ public final class FashionScenesModel: Module {
         let t = lengths.max() ?? 1
         var text = indexSelect(split.text, axis: 0, indices: captions)
         if t < text.shape[1] { text = slice(text, axis: 1, 0..<t) }
-        return FusionBatch(visual: visualTokens(indexSelect(split.regions, axis: 0, indices: images)),
-                           text: text, textPaddingMask: Mask.padding(lengths: lengths, maxLength: t))
+        return batch(regions: indexSelect(split.regions, axis: 0, indices: images), text: text, lengths: lengths)
+    }
+
+    /// The fusion input for region tokens [B, 49, 1280] and caption token features [B, T, 384] with their
+    /// lengths.
+    public static func batch(regions: Tensor, text: Tensor, lengths: [Int]) -> FusionBatch {
+        FusionBatch(visual: visualTokens(regions), text: text, textPaddingMask: Mask.padding(lengths: lengths, maxLength: text.shape[1]))
     }
 
     /// One score per pair [B].

@@ -33,8 +33,8 @@ public enum FashionScenesReport {
     /// scene ×4, then for each named article the attention of its first caption token over the 7×7 regions
     /// (text→vision, averaged over heads), min–max scaled in red. Returns the files written.
     @discardableResult
-    public static func writeHeatmaps(model: FashionScenesModel, split: FashionScenesFeatures.Split, data: FashionMNIST,
-                                     tokenizer: WordPieceTokenizer, scenes: [Int], to directory: URL) throws -> [URL] {
+    public static func writeHeatmaps(model: FashionScenesModel, split: FashionScenesFeatures.Split, clauses: FashionClauseFeatures,
+                                     data: FashionMNIST, tokenizer: WordPieceTokenizer, scenes: [Int], to directory: URL) throws -> [URL] {
         guard let fusion = model.fusion as? CrossAttentionFusion else { return [] }
         model.eval()
         var written: [URL] = []
@@ -48,19 +48,14 @@ public enum FashionScenesReport {
             canvas.drawText(caption.text, x: 0, y: 4, color: .black)
             draw(image, weights: nil, on: &canvas, x: 0, y: 40)
             canvas.drawText("scene", x: 0, y: 28, color: RGB(90, 90, 90))
-            // Token position of each article: the tokens of the caption up to it, minus the final [SEP].
-            var prefix = ""
-            for (k, clause) in caption.clauses.enumerated() {
-                for (m, label) in [clause.first, clause.second].enumerated() {
-                    let before = prefix + (m == 0 ? "a " : "\(FashionSceneCaption.phrase(clause.first)) \(clause.relation.rawValue) a ")
-                    let token = tokenizer.encode(before).ids.count - 1
-                    let t = weights.shape[1]
-                    let row = (0..<49).map { Double(weights.data[min(token, t - 1) * 49 + $0]) }
+            for k in caption.clauses.indices {
+                for (m, label) in [caption.clauses[k].first, caption.clauses[k].second].enumerated() {
+                    let token = clauses.tokenPosition(ofArticle: m, clause: k, in: caption, tokenizer: tokenizer)
+                    let row = (0..<49).map { Double(weights.data[token * 49 + $0]) }
                     let panel = 1 + 2 * k + m
                     draw(image, weights: row, on: &canvas, x: panel * 234, y: 40)
                     canvas.drawText(FashionMNIST.classNames[label], x: panel * 234, y: 28, color: RGB(90, 90, 90))
                 }
-                prefix += "\(FashionSceneCaption.phrase(clause.first)) \(clause.relation.rawValue) \(FashionSceneCaption.phrase(clause.second)), "
             }
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             let url = directory.appendingPathComponent("attention-\(n).png")

@@ -56,13 +56,44 @@ final class FashionScenesTests: XCTestCase {
         }
     }
 
-    /// Random features of the right shapes for `count` scenes.
+    /// Random clause features: 3–6 tokens per clause.
+    let clauses: FashionClauseFeatures = {
+        var g = RandomGenerator(seed: 3)
+        let lengths = (0..<FashionClauseFeatures.count).map { _ in 3 + g.int(below: 4) }
+        return FashionClauseFeatures(features: Tensor.randn([FashionClauseFeatures.count, 6, 384], using: &g), lengths: lengths)!
+    }()
+
+    /// Random region features for `count` scenes, captions from `clauses`.
     func syntheticSplit(_ count: Int, seed: UInt64) -> FashionScenesFeatures.Split {
         var g = RandomGenerator(seed: seed)
-        let lengths = (0..<(3 * count)).map { _ in 5 + g.int(below: 4) }
         return .init(scenes: FashionScene.generate(count: count, from: tiny, seed: seed),
-                     regions: Tensor.randn([count, 49, 1280], using: &g), text: Tensor.randn([3 * count, 8, 384], using: &g),
-                     lengths: lengths)
+                     regions: Tensor.randn([count, 49, 1280], using: &g), clauses: clauses)
+    }
+
+    func testCaptionFeaturesAreTheirClausesFeaturesInOrder() throws {
+        let caption = FashionSceneCaption(clauses: [.init(first: 7, relation: .above, second: 8), .init(first: 9, relation: .leftOf, second: 3)])
+        let (a, b) = (FashionClauseFeatures.row(caption.clauses[0]), FashionClauseFeatures.row(caption.clauses[1]))
+        XCTAssertEqual(FashionClauseFeatures.texts[a], "a sneaker above a bag")
+        XCTAssertEqual(FashionClauseFeatures.texts[b], "an ankle boot to the left of a dress")
+        let short = FashionSceneCaption(clauses: [caption.clauses[1]])
+        let (text, lengths) = clauses.text([caption, short])
+        let (la, lb) = (clauses.lengths[a], clauses.lengths[b])
+        XCTAssertEqual(lengths, [la + lb, lb])
+        XCTAssertEqual(text.shape, [2, la + lb, 384])
+        let f = clauses.features.scalars, out = text.scalars, t = la + lb
+        XCTAssertEqual(Array(out[0..<(la * 384)]), Array(f[(a * 6 * 384)..<((a * 6 + la) * 384)]))
+        XCTAssertEqual(Array(out[(la * 384)..<(t * 384)]), Array(f[(b * 6 * 384)..<((b * 6 + lb) * 384)]))
+        XCTAssertEqual(Array(out[((t + lb) * 384)..<(2 * t * 384)]), [Float](repeating: 0, count: la * 384), "padding is zero")
+        XCTAssertNil(FashionClauseFeatures(features: clauses.features, lengths: Array(clauses.lengths.dropFirst())))
+        // The heatmaps' token positions point at the first word piece of each article's name.
+        let tokenizer = try SentenceEncoder.tokenizer(directory: ModelCache.directory(for: ModelCache.miniLM))
+        let real = FashionClauseFeatures(features: Tensor(zeros: [FashionClauseFeatures.count, 16, 384]),
+                                         lengths: FashionClauseFeatures.texts.map { tokenizer.encode($0).ids.count })!
+        let ids = [a, b].flatMap { tokenizer.encode(FashionClauseFeatures.texts[$0]).ids }
+        for (k, m, name) in [(0, 0, "sneaker"), (0, 1, "bag"), (1, 0, "ankle"), (1, 1, "dress")] {
+            let position = real.tokenPosition(ofArticle: m, clause: k, in: caption, tokenizer: tokenizer)
+            XCTAssertEqual(ids[position], tokenizer.encode(name).ids[1], name)
+        }
     }
 
     func testPairScoresMatchTheModelsAndLossesTrain() throws {
@@ -82,12 +113,23 @@ final class FashionScenesTests: XCTestCase {
             XCTAssertEqual(matrix.count, 36)
             XCTAssertEqual(matrix[5 * 6 + 1], scorer.scores(images: [5], captions: [3])[0], accuracy: 1e-4, "\(kind)")
             model.train()
-            let (loss, grads) = try valueAndGrad(model) { m in try FashionScenesExperiment.loss(m, split: split, rows: [0, 3, 4]) }
+            var generator = RandomGenerator(seed: 7)
+            let (loss, grads) = try valueAndGrad(model) { m in
+                try FashionScenesExperiment.loss(m, split: split, clauses: clauses, rows: [0, 3, 4], generator: &generator)
+            }
             XCTAssertTrue(loss.item.isFinite && loss.item > 0, "\(kind)")
             XCTAssertFalse(grads.isEmpty)
-            if kind != .dual {  // the matching models rank each scene's true caption over its three negatives
-                let s = try model.scores(FashionScenesModel.batch(split, images: [0, 0, 0, 0, 3, 3, 3, 3, 4, 4, 4, 4],
-                                                                  captions: [0, 1, 2, 9, 9, 10, 11, 12, 12, 13, 14, 0])).scalars
+            if kind != .dual {  // the matching models rank each scene's fresh true caption over its three negatives
+                var same = RandomGenerator(seed: 7)
+                let fresh = [0, 3, 4].map { FashionSceneCaption.random(for: split.scenes[$0].labels, using: &same) }
+                for (row, f) in zip([0, 3, 4], fresh) {
+                    let labels = split.scenes[row].labels
+                    XCTAssertTrue(f.caption.holds(in: labels) && !f.swappedPositions.holds(in: labels) && !f.swappedItems.holds(in: labels))
+                }
+                let captions = (0..<3).flatMap { i in [fresh[i].caption, fresh[i].swappedPositions, fresh[i].swappedItems, fresh[(i + 1) % 3].caption] }
+                let (text, lengths) = clauses.text(captions)
+                let regions = indexSelect(split.regions, axis: 0, indices: [0, 0, 0, 0, 3, 3, 3, 3, 4, 4, 4, 4])
+                let s = try model.scores(FashionScenesModel.batch(regions: regions, text: text, lengths: lengths)).scalars
                 let expected = (0..<3).map { i in
                     let row = s[(4 * i)..<(4 * i + 4)]
                     return Foundation.log(row.map { Foundation.exp($0) }.reduce(0, +)) - row.first!
@@ -98,7 +140,7 @@ final class FashionScenesTests: XCTestCase {
     }
 
     func testExperimentEvaluationAndReport() throws {
-        let features = FashionScenesFeatures(train: syntheticSplit(8, seed: 4), test: syntheticSplit(5, seed: 5),
+        let features = FashionScenesFeatures(train: syntheticSplit(8, seed: 4), test: syntheticSplit(5, seed: 5), clauses: clauses,
                                              directory: FileManager.default.temporaryDirectory)
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("fashion-scenes-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: out) }
@@ -124,11 +166,11 @@ final class FashionScenesTests: XCTestCase {
             XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent(file).path), file)
         }
         let tokenizer = try SentenceEncoder.tokenizer(directory: ModelCache.directory(for: ModelCache.miniLM))
-        let written = try FashionScenesReport.writeHeatmaps(model: runs[2].model!, split: features.test, data: tiny,
+        let written = try FashionScenesReport.writeHeatmaps(model: runs[2].model!, split: features.test, clauses: clauses, data: tiny,
                                                             tokenizer: tokenizer, scenes: [0, 1], to: out)
         XCTAssertEqual(written.count, 2)
         XCTAssertEqual(try PNG.read(written[0]).width, 5 * 234)
-        XCTAssertEqual(try FashionScenesReport.writeHeatmaps(model: runs[0].model!, split: features.test, data: tiny,
+        XCTAssertEqual(try FashionScenesReport.writeHeatmaps(model: runs[0].model!, split: features.test, clauses: clauses, data: tiny,
                                                              tokenizer: tokenizer, scenes: [0], to: out).count, 0)
     }
 
@@ -141,12 +183,14 @@ final class FashionScenesTests: XCTestCase {
         XCTAssertEqual(first.train.regions.shape, [2, 49, 1280])
         XCTAssertEqual(first.test.text.shape[0], 6)
         XCTAssertEqual(first.test.text.shape[2], 384)
+        XCTAssertEqual(first.clauses.features.shape[0], FashionClauseFeatures.count)
         XCTAssertTrue(log[0].hasPrefix("features: computing"), log[0])
         log = []
         let second = try FashionScenesFeatures.load(trainScenes: 2, testScenes: 2, seed: 9, cacheRoot: root) { log.append($0) }
         XCTAssertEqual(log, ["features: cached in \(first.directory.path)"])
         XCTAssertEqual(second.test.regions.scalars, first.test.regions.scalars)
         XCTAssertEqual(second.train.lengths, first.train.lengths)
+        XCTAssertEqual(second.clauses.features.scalars, first.clauses.features.scalars)
         XCTAssertNotEqual(FashionScenesFeatures.key(trainScenes: 2, testScenes: 2, seed: 9),
                           FashionScenesFeatures.key(trainScenes: 2, testScenes: 2, seed: 10))
     }
