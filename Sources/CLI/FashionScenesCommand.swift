@@ -36,7 +36,7 @@ struct FashionScenesReproduceCommand: ParsableCommand {
     @Option(parsing: .upToNextOption, help: "Models to train.")
     var models: [FashionScenesModel.Kind] = FashionScenesModel.Kind.allCases
 
-    @Flag(help: "The short run: 1,000 training and 200 test scenes, 3,000 steps (about 7 minutes on 2 cores, features included).")
+    @Flag(help: "The short run: 1,000 training and 200 test scenes, 3,000 steps (6 minutes on one core once the features are cached).")
     var quick = false
 
     @Option(help: "Training scenes (default 4000; --quick 1000).")

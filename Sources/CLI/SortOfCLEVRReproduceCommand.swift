@@ -12,15 +12,15 @@ struct SortOfCLEVRReproduceCommand: ParsableCommand {
             Writes results.json, loss-curves.png, relational-curves.png, non-relational-curves.png and, for the \
             attention models, attention-<model>-<n>.png heatmaps to --out, and each model's checkpoints and \
             metrics.jsonl to --out/<model>/. `--quick` is the `make demo` budget (about 8 minutes on 2 cores): \
-            the two concat baselines and the co-attention stack, 3,000 steps each.
+            the pooled-concat baseline and the co-attention stack, 4,000 steps each.
             """)
 
-    @Option(parsing: .upToNextOption, help: "Models to train (default: all; with --quick: concat, grid-mlp, co-attention).")
+    @Option(parsing: .upToNextOption, help: "Models to train (default: all; with --quick: concat, co-attention).")
     var models: [SortOfCLEVRModel.Kind] = []
 
     @Flag(help: """
-        The short `make demo` run: 3,000 steps per model instead of 10,000, and by default only the two concat \
-        baselines and the co-attention stack (about 8 minutes on 2 cores).
+        The short `make demo` run: 4,000 steps per model instead of 10,000, and by default only the pooled-concat \
+        baseline and the co-attention stack (about 8 minutes on 2 cores).
         """)
     var quick = false
 
@@ -33,9 +33,9 @@ struct SortOfCLEVRReproduceCommand: ParsableCommand {
         var options = self.options
         var models = self.models
         if quick {
-            options.steps = options.steps ?? 3000
+            options.steps = options.steps ?? 4000
             options.evalEvery = options.evalEvery ?? 500
-            if models.isEmpty { models = [.concat, .gridMLP, .coAttention] }
+            if models.isEmpty { models = [.concat, .coAttention] }
         }
         if models.isEmpty { models = SortOfCLEVRModel.Kind.allCases }
         let experiment = try options.experiment()
