@@ -51,6 +51,7 @@ public enum FashionScenesReport {
             for k in caption.clauses.indices {
                 for (m, label) in [caption.clauses[k].first, caption.clauses[k].second].enumerated() {
                     let token = clauses.tokenPosition(ofArticle: m, clause: k, in: caption, tokenizer: tokenizer)
+                    precondition(token < weights.shape[1], "FashionScenesReport.writeHeatmaps: token \(token) beyond the caption's \(weights.shape[1])")
                     let row = (0..<49).map { Double(weights.data[token * 49 + $0]) }
                     let panel = 1 + 2 * k + m
                     draw(image, weights: row, on: &canvas, x: panel * 234, y: 40)

@@ -56,11 +56,12 @@ final class FashionScenesTests: XCTestCase {
         }
     }
 
-    /// Random clause features: 3–6 tokens per clause.
+    /// Random clause features with the real clauses' token counts (so token positions are the tokenizer's).
     let clauses: FashionClauseFeatures = {
         var g = RandomGenerator(seed: 3)
-        let lengths = (0..<FashionClauseFeatures.count).map { _ in 3 + g.int(below: 4) }
-        return FashionClauseFeatures(features: Tensor.randn([FashionClauseFeatures.count, 6, 384], using: &g), lengths: lengths)!
+        let tokenizer = try! SentenceEncoder.tokenizer(directory: ModelCache.directory(for: ModelCache.miniLM))
+        let lengths = FashionClauseFeatures.texts.map { tokenizer.encode($0).ids.count }
+        return FashionClauseFeatures(features: Tensor.randn([FashionClauseFeatures.count, 16, 384], using: &g), lengths: lengths)!
     }()
 
     /// Random region features for `count` scenes, captions from `clauses`.
@@ -81,17 +82,15 @@ final class FashionScenesTests: XCTestCase {
         XCTAssertEqual(lengths, [la + lb, lb])
         XCTAssertEqual(text.shape, [2, la + lb, 384])
         let f = clauses.features.scalars, out = text.scalars, t = la + lb
-        XCTAssertEqual(Array(out[0..<(la * 384)]), Array(f[(a * 6 * 384)..<((a * 6 + la) * 384)]))
-        XCTAssertEqual(Array(out[(la * 384)..<(t * 384)]), Array(f[(b * 6 * 384)..<((b * 6 + lb) * 384)]))
+        XCTAssertEqual(Array(out[0..<(la * 384)]), Array(f[(a * 16 * 384)..<((a * 16 + la) * 384)]))
+        XCTAssertEqual(Array(out[(la * 384)..<(t * 384)]), Array(f[(b * 16 * 384)..<((b * 16 + lb) * 384)]))
         XCTAssertEqual(Array(out[((t + lb) * 384)..<(2 * t * 384)]), [Float](repeating: 0, count: la * 384), "padding is zero")
         XCTAssertNil(FashionClauseFeatures(features: clauses.features, lengths: Array(clauses.lengths.dropFirst())))
         // The heatmaps' token positions point at the first word piece of each article's name.
         let tokenizer = try SentenceEncoder.tokenizer(directory: ModelCache.directory(for: ModelCache.miniLM))
-        let real = FashionClauseFeatures(features: Tensor(zeros: [FashionClauseFeatures.count, 16, 384]),
-                                         lengths: FashionClauseFeatures.texts.map { tokenizer.encode($0).ids.count })!
         let ids = [a, b].flatMap { tokenizer.encode(FashionClauseFeatures.texts[$0]).ids }
         for (k, m, name) in [(0, 0, "sneaker"), (0, 1, "bag"), (1, 0, "ankle"), (1, 1, "dress")] {
-            let position = real.tokenPosition(ofArticle: m, clause: k, in: caption, tokenizer: tokenizer)
+            let position = clauses.tokenPosition(ofArticle: m, clause: k, in: caption, tokenizer: tokenizer)
             XCTAssertEqual(ids[position], tokenizer.encode(name).ids[1], name)
         }
     }
