@@ -14,10 +14,8 @@ public struct FashionScenesFeatures {
         public let scenes: [FashionScene]
         /// [scenes, 49, 1280].
         public let regions: Tensor
-        /// [3·scenes, T, 384]: caption k of scene i at row 3i + k; zero past each caption's length.
-        public let text: Tensor
-        /// Tokens of each caption row (each clause's [CLS] and [SEP] included).
-        public let lengths: [Int]
+        /// The clause features its captions are put together from.
+        public let clauses: FashionClauseFeatures
 
         public var count: Int { scenes.count }
 
@@ -25,9 +23,22 @@ public struct FashionScenesFeatures {
         public init(scenes: [FashionScene], regions: Tensor, clauses: FashionClauseFeatures) {
             precondition(regions.shape == [scenes.count, FashionScenesModel.regions, EfficientNetLite0.featureDim],
                          "FashionScenesFeatures.Split: regions \(regions.shape) do not fit \(scenes.count) scenes")
-            (self.scenes, self.regions) = (scenes, regions)
-            (text, lengths) = clauses.text(scenes.flatMap(\.captions))
+            (self.scenes, self.regions, self.clauses) = (scenes, regions, clauses)
         }
+
+        /// Caption row `row`: caption k (true, positions swapped, items swapped) of scene i at row 3i + k.
+        public func caption(_ row: Int) -> FashionSceneCaption { scenes[row / 3].captions[row % 3] }
+
+        /// Token features [rows, T, 384] of caption rows `rows` (T the longest), and their lengths (each
+        /// clause's [CLS] and [SEP] included). Put together on demand: training draws fresh captions, so the
+        /// stored ones are only read for evaluation.
+        public func text(_ rows: [Int]) -> (features: Tensor, lengths: [Int]) { clauses.text(rows.map(caption)) }
+
+        /// All caption rows' token features [3·scenes, T, 384].
+        public var text: Tensor { text(Array(0..<(3 * count))).features }
+
+        /// Tokens of each caption row.
+        public var lengths: [Int] { (0..<(3 * count)).map { clauses.length(caption($0)) } }
     }
 
     public let train: Split

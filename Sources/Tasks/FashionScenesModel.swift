@@ -54,12 +54,9 @@ public final class FashionScenesModel: Module {
     }
 
     /// The fusion input for image rows `images` and caption rows `captions` (paired one to one) of a split;
-    /// text trimmed to the longest caption in the batch.
+    /// text as long as the longest caption in the batch.
     public static func batch(_ split: FashionScenesFeatures.Split, images: [Int], captions: [Int]) -> FusionBatch {
-        let lengths = captions.map { split.lengths[$0] }
-        let t = lengths.max() ?? 1
-        var text = indexSelect(split.text, axis: 0, indices: captions)
-        if t < text.shape[1] { text = slice(text, axis: 1, 0..<t) }
+        let (text, lengths) = split.text(captions)
         return batch(regions: indexSelect(split.regions, axis: 0, indices: images), text: text, lengths: lengths)
     }
 
