@@ -75,7 +75,7 @@ struct SortOfCLEVROptions: ParsableArguments {
     /// Defaults when no config file is given.
     static var defaultConfig: TrainingConfig {
         var cfg = TrainingConfig()
-        cfg.steps = 10000
+        cfg.steps = 15000
         cfg.learningRate = 1e-3
         cfg.warmupSteps = 200
         cfg.evalEvery = 500

@@ -19,7 +19,7 @@ struct SortOfCLEVRReproduceCommand: ParsableCommand {
     var models: [SortOfCLEVRModel.Kind] = []
 
     @Flag(help: """
-        The short `make demo` run: 4,000 steps per model instead of 10,000, and by default only the pooled-concat \
+        The short `make demo` run: 4,000 steps per model instead of 15,000, and by default only the pooled-concat \
         baseline and the co-attention stack (about 8 minutes on 2 cores).
         """)
     var quick = false
