@@ -11,7 +11,7 @@ struct SortOfCLEVRReproduceCommand: ParsableCommand {
         discussion: """
             Writes results.json, loss-curves.png, relational-curves.png, non-relational-curves.png and, for the \
             attention models, attention-<model>-<n>.png heatmaps to --out, and each model's checkpoints and \
-            metrics.jsonl to --out/<model>/. `--quick` is the `make demo` budget (about 8 minutes on 2 cores): \
+            metrics.jsonl to --out/<model>/. `--quick` is the `make demo` budget (about 7 minutes on 2 cores): \
             the pooled-concat baseline and the co-attention stack, 4,000 steps each.
             """)
 
@@ -20,7 +20,7 @@ struct SortOfCLEVRReproduceCommand: ParsableCommand {
 
     @Flag(help: """
         The short `make demo` run: 4,000 steps per model instead of 15,000, and by default only the pooled-concat \
-        baseline and the co-attention stack (about 8 minutes on 2 cores).
+        baseline and the co-attention stack (about 7 minutes on 2 cores).
         """)
     var quick = false
 
