@@ -19,8 +19,8 @@ struct SortOfCLEVRReproduceCommand: ParsableCommand {
     var models: [SortOfCLEVRModel.Kind] = []
 
     @Flag(help: """
-        The short `make demo` run: 4,000 steps per model at learning rate 1e-3 instead of 15,000 at 7e-4, and by default only the pooled-concat \
-        baseline and the co-attention stack (about 7 minutes on 2 cores).
+        The short `make demo` run: 4,000 steps per model at learning rate 1e-3 instead of 15,000 at 7e-4, and by \
+        default only the pooled-concat baseline and the co-attention stack (about 7 minutes on 2 cores).
         """)
     var quick = false
 
