@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "Tasks", targets: ["Tasks"]),
         .library(name: "Imaging", targets: ["Imaging"]),
         .library(name: "Encoders", targets: ["Encoders"]),
+        .library(name: "OwnData", targets: ["OwnData"]),
         .executable(name: "crossmodal", targets: ["CLI"]),
     ],
     dependencies: [
@@ -33,7 +34,10 @@ let package = Package(
         .systemLibrary(
             name: "CPNG", path: "Sources/CPNG",
             providers: [.apt(["libpng-dev"])]),
-        .target(name: "Imaging", dependencies: ["Tensors", "CPNG"]),
+        .systemLibrary(
+            name: "CTurboJPEG", path: "Sources/CTurboJPEG",
+            providers: [.apt(["libturbojpeg0-dev"])]),
+        .target(name: "Imaging", dependencies: ["Tensors", "CPNG", "CTurboJPEG"]),
         .target(
             name: "Tensors",
             dependencies: [.target(name: "CBLAS", condition: .when(platforms: [.linux]))],
@@ -44,10 +48,11 @@ let package = Package(
         .target(name: "CrossModal", dependencies: ["Tensors", "NN", "Optim"]),
         .target(name: "TorchFiles", dependencies: ["Tensors", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         .target(name: "Encoders", dependencies: ["Tensors", "NN", "TorchFiles", "Imaging"]),
-        .target(name: "Tasks", dependencies: ["Tensors", "NN", "CrossModal", "Encoders", "Imaging", "Training"]),
+        .target(name: "OwnData", dependencies: ["Tensors", "NN", "CrossModal", "Encoders", "Imaging", "Training"]),
+        .target(name: "Tasks", dependencies: ["Tensors", "NN", "CrossModal", "Encoders", "Imaging", "Training", "OwnData"]),
         .executableTarget(
             name: "CLI",
-            dependencies: ["Tensors", "NN", "Optim", "Training", "CrossModal", "Tasks", "Imaging", "Encoders", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["Tensors", "NN", "Optim", "Training", "CrossModal", "OwnData", "Tasks", "Imaging", "Encoders", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // A child process that the kill -9 tests (TrainingTests) start and kill; not a user tool.
         .executableTarget(name: "ReliabilityProbe", dependencies: ["Training", "NN", "Tensors"]),
         .target(name: "TestSupport", dependencies: ["Tensors"], path: "Tests/TestSupport"),
@@ -57,6 +62,7 @@ let package = Package(
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Optim", "NN", "Tensors", "TestSupport"]),
         .testTarget(name: "CrossModalTests", dependencies: ["CrossModal", "Optim", "NN", "Tensors", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "TasksTests", dependencies: ["Tasks", "CrossModal", "Encoders", "Training", "Optim", "NN", "Tensors", "TestSupport", "Imaging"]),
+        .testTarget(name: "OwnDataTests", dependencies: ["OwnData", "Encoders", "Imaging", "Training", "Tensors", "TestSupport"]),
         .testTarget(name: "EncodersTests", dependencies: ["Encoders", "NN", "Tensors", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Tensors", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "TorchFilesTests", dependencies: ["TorchFiles", "Tensors", "TestSupport"], exclude: ["Fixtures"]),

@@ -6,5 +6,5 @@ struct CrossModalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "crossmodal",
         abstract: "Image–text cross-modal fusion models on a Swift tensor engine.",
-        subcommands: [DemoCommand.self, BenchCommand.self, SortOfCLEVRCommand.self, EmbedTextCommand.self, EmbedImagesCommand.self, FashionScenesCommand.self])
+        subcommands: [DemoCommand.self, TrainCommand.self, EvalCommand.self, PredictCommand.self, BenchCommand.self, SortOfCLEVRCommand.self, EmbedTextCommand.self, EmbedImagesCommand.self, FashionScenesCommand.self])
 }

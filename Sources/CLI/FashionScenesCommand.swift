@@ -11,7 +11,7 @@ struct FashionScenesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fashion-scenes",
         abstract: "2×2 scenes of Fashion-MNIST articles with positional captions; frozen EfficientNet + MiniLM features.",
-        subcommands: [FashionScenesReproduceCommand.self])
+        subcommands: [FashionScenesReproduceCommand.self, FashionScenesExportCommand.self])
 }
 
 /// `crossmodal fashion-scenes reproduce`: extracts (or reads cached) features, trains the dual encoder, concat
@@ -113,5 +113,30 @@ struct FashionScenesReproduceCommand: ParsableCommand {
         print("\n" + FashionScenesReport.table(runs))
         print(String(format: "\ntotal %.0f s; wrote results.json, loss-curves.png, matching-curves.png and attention heatmaps to %@",
                      Date().timeIntervalSince(start), outURL.path))
+    }
+}
+
+/// `crossmodal fashion-scenes export`: the scenes as PNGs with JSONL manifests, for `crossmodal train --task match`.
+struct FashionScenesExportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Writes fashion scenes as PNG images with train.jsonl / test.jsonl manifests (image, true caption).",
+        discussion: "The same scenes as `reproduce` for the same counts and seed. Needs Debian's dataset-fashion-mnist.")
+
+    @Option(help: "Output directory (must not exist or be empty).")
+    var out: String
+
+    @Option(help: "Training scenes.")
+    var trainScenes = 1000
+
+    @Option(help: "Test scenes.")
+    var testScenes = 200
+
+    @Option(help: "Random seed of the scenes.")
+    var seed: UInt64 = 0
+
+    func run() throws {
+        let manifests = try FashionScenesExport.write(to: URL(fileURLWithPath: out), trainScenes: trainScenes, testScenes: testScenes, seed: seed)
+        print("wrote \(trainScenes + testScenes) scenes and \(manifests.map(\.path).joined(separator: ", "))")
     }
 }

@@ -1,10 +1,11 @@
 import NN
 import Tensors
 
-/// A layer of `CoAttentionEncoder`: updates both streams, with the layer's attention weights when asked.
+/// A layer of `CoAttentionEncoder`: updates both streams, with the layer's attention weights when asked
+/// (averaged over heads, or each head's with `perHead`).
 public protocol CrossModalLayer: Module {
     func callAsFunction(
-        visual: Tensor, text: Tensor, visualPaddingMask: Mask?, textPaddingMask: Mask?, returnWeights: Bool
+        visual: Tensor, text: Tensor, visualPaddingMask: Mask?, textPaddingMask: Mask?, returnWeights: Bool, perHead: Bool
     ) -> CrossModalAttentionOutput
 }
 
@@ -36,13 +37,16 @@ public final class CoAttentionEncoder: Module {
         register(module: "layers", children)
     }
 
+    /// Both streams after every layer; with `returnWeights`, the last layer's attention weights (each head's
+    /// with `perHead`, [B, heads, R, T] and [B, heads, T, R]).
     public func callAsFunction(
-        visual: Tensor, text: Tensor, visualPaddingMask: Mask?, textPaddingMask: Mask?, returnWeights: Bool
+        visual: Tensor, text: Tensor, visualPaddingMask: Mask?, textPaddingMask: Mask?, returnWeights: Bool,
+        perHead: Bool = false
     ) -> CrossModalAttentionOutput {
         var out = CrossModalAttentionOutput(visual: visual, text: text, visualToTextWeights: nil, textToVisualWeights: nil)
         for (i, layer) in stack.enumerated() {
             out = layer(visual: out.visual, text: out.text, visualPaddingMask: visualPaddingMask,
-                        textPaddingMask: textPaddingMask, returnWeights: returnWeights && i == stack.count - 1)
+                        textPaddingMask: textPaddingMask, returnWeights: returnWeights && i == stack.count - 1, perHead: perHead)
         }
         return out
     }

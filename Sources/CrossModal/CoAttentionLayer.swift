@@ -23,10 +23,11 @@ public final class CoAttentionLayer: Module {
     }
 
     public func callAsFunction(
-        visual: Tensor, text: Tensor, visualPaddingMask: Mask?, textPaddingMask: Mask?, returnWeights: Bool
+        visual: Tensor, text: Tensor, visualPaddingMask: Mask?, textPaddingMask: Mask?, returnWeights: Bool,
+        perHead: Bool = false
     ) -> CrossModalAttentionOutput {
         let c = cross(visual: visual, text: text, visualPaddingMask: visualPaddingMask,
-                      textPaddingMask: textPaddingMask, returnWeights: returnWeights)
+                      textPaddingMask: textPaddingMask, returnWeights: returnWeights, perHead: perHead)
         return CrossModalAttentionOutput(
             visual: visualSelf(c.visual, keyPaddingMask: visualPaddingMask),
             text: textSelf(c.text, keyPaddingMask: textPaddingMask),

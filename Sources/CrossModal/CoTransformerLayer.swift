@@ -39,12 +39,15 @@ public final class CoTransformerLayer: Module {
     }
 
     public func callAsFunction(
-        visual: Tensor, text: Tensor, visualPaddingMask: Mask?, textPaddingMask: Mask?, returnWeights: Bool
+        visual: Tensor, text: Tensor, visualPaddingMask: Mask?, textPaddingMask: Mask?, returnWeights: Bool,
+        perHead: Bool = false
     ) -> CrossModalAttentionOutput {
-        let v = visualAttention(visual, text, text, keyPaddingMask: textPaddingMask, needWeights: returnWeights)
+        let v = visualAttention(visual, text, text, keyPaddingMask: textPaddingMask, needWeights: returnWeights,
+                                averageAttentionWeights: !perHead)
         let attendedVisual = visualNorm(visual, adding: v.output)
         let newVisual = visualFeedForwardNorm(attendedVisual, adding: visualFeedForward(attendedVisual))
-        let t = textAttention(text, newVisual, newVisual, keyPaddingMask: visualPaddingMask, needWeights: returnWeights)
+        let t = textAttention(text, newVisual, newVisual, keyPaddingMask: visualPaddingMask, needWeights: returnWeights,
+                              averageAttentionWeights: !perHead)
         let attendedText = textNorm(text, adding: t.output)
         return CrossModalAttentionOutput(
             visual: newVisual, text: textFeedForwardNorm(attendedText, adding: textFeedForward(attendedText)),

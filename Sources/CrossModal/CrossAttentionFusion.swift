@@ -42,13 +42,14 @@ public final class CrossAttentionFusion: Module, FusionModel {
     public var textDim: Int { textProjector.inputDim }
     public var jointDim: Int { 2 * width }
 
-    /// Both streams after the cross-modal layers, with the last layer's attention weights when asked.
-    public func encode(_ batch: FusionBatch, returnWeights: Bool = false) throws -> CrossModalAttentionOutput {
+    /// Both streams after the cross-modal layers, with the last layer's attention weights when asked (each
+    /// head's with `perHead`).
+    public func encode(_ batch: FusionBatch, returnWeights: Bool = false, perHead: Bool = false) throws -> CrossModalAttentionOutput {
         try batch.validate(visualDim: visualDim, textDim: textDim)
         return encoder(
             visual: visualProjector(batch.visual), text: textProjector(batch.text),
             visualPaddingMask: batch.visualPaddingMask, textPaddingMask: batch.textPaddingMask,
-            returnWeights: returnWeights)
+            returnWeights: returnWeights, perHead: perHead)
     }
 
     /// With a text padding mask and cross-attention layers, the text is unpadded first: padded tokens never

@@ -55,14 +55,17 @@ public final class CrossModalAttention: Module {
     }
 
     /// Updated visual [B, R, D] and text [B, T, D] features; with `returnWeights`, each direction's
-    /// head-averaged attention weights (vision→text [B, R, T], text→vision [B, T, R]).
+    /// head-averaged attention weights (vision→text [B, R, T], text→vision [B, T, R]), or with `perHead` each
+    /// head's ([B, heads, R, T] and [B, heads, T, R]).
     public func callAsFunction(
         visual: Tensor, text: Tensor, visualPaddingMask: Mask? = nil, textPaddingMask: Mask? = nil,
-        returnWeights: Bool = false
+        returnWeights: Bool = false, perHead: Bool = false
     ) -> CrossModalAttentionOutput {
-        let v = visualAttention(visual, text, text, keyPaddingMask: textPaddingMask, needWeights: returnWeights)
+        let v = visualAttention(visual, text, text, keyPaddingMask: textPaddingMask, needWeights: returnWeights,
+                                averageAttentionWeights: !perHead)
         let newVisual = visualNorm(visual, adding: v.output)
-        let t = textAttention(text, newVisual, newVisual, keyPaddingMask: visualPaddingMask, needWeights: returnWeights)
+        let t = textAttention(text, newVisual, newVisual, keyPaddingMask: visualPaddingMask, needWeights: returnWeights,
+                              averageAttentionWeights: !perHead)
         let newText = textNorm(text, adding: t.output)
         return CrossModalAttentionOutput(
             visual: newVisual, text: newText, visualToTextWeights: v.weights, textToVisualWeights: t.weights)

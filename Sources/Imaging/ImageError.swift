@@ -5,6 +5,11 @@ public enum ImageError: Error, CustomStringConvertible, Equatable {
     case unreadable(path: String, reason: String)
     /// The bytes are not a PNG image that libpng can decode (truncated, corrupted, or another format).
     case invalidPNG(path: String, reason: String)
+    /// The bytes are not a JPEG image that libjpeg-turbo decodes without complaint (truncated, corrupted, or
+    /// another format).
+    case invalidJPEG(path: String, reason: String)
+    /// The bytes start like neither a PNG nor a JPEG file; `found` is their first (up to 8) bytes in hex.
+    case unsupportedFormat(path: String, found: String)
     /// The image could not be encoded or the file could not be written.
     case unwritable(path: String, reason: String)
 
@@ -15,6 +20,12 @@ public enum ImageError: Error, CustomStringConvertible, Equatable {
         case let .invalidPNG(path, reason):
             "\(path) is not a valid PNG image (expected a complete PNG file; libpng says: \(reason)); "
                 + "the file may be truncated or in another format: regenerate or re-export it as PNG"
+        case let .invalidJPEG(path, reason):
+            "\(path) is not a valid JPEG image (expected a complete JPEG file; libjpeg-turbo says: \(reason)); "
+                + "the file may be truncated or in another format: regenerate or re-export it as JPEG"
+        case let .unsupportedFormat(path, found):
+            "\(path) is neither a PNG nor a JPEG image ("
+                + (found.isEmpty ? "the file is empty" : "starts with bytes \(found)") + "); convert it to PNG or JPEG"
         case let .unwritable(path, reason):
             "cannot write image \(path): \(reason); check that the directory exists, is writable and has free space"
         }

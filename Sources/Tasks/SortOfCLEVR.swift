@@ -1,3 +1,4 @@
+import Encoders
 import Tensors
 
 /// Constants shared by the Sort-of-CLEVR generator, dataset and files.

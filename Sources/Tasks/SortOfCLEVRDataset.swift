@@ -1,3 +1,4 @@
+import Encoders
 import Imaging
 import Tensors
 

@@ -1,5 +1,7 @@
+import Encoders
 import Foundation
 import Imaging
+import OwnData
 import Tensors
 
 /// Sort-of-CLEVR on disk, for people and other tools:
@@ -8,8 +10,11 @@ import Tensors
 ///     DIR/<split>/images/000000.png  75×75 RGB images (split = train, test)
 ///     DIR/<split>/questions.jsonl    one question per line: image, question, answer, answer_id, kind, relational, color
 ///     DIR/<split>/scenes.jsonl       one scene per line: image and its objects (colour, shape, centre x, y)
+///     DIR/<split>/manifest.jsonl     the questions as an own-data manifest (image, text, label, group = relational
+///                                    or non-relational), for `crossmodal train --data DIR/train/manifest.jsonl`
 public enum SortOfCLEVRFiles {
     public static let vocabularyFile = "vocab.json", questionsFile = "questions.jsonl", scenesFile = "scenes.jsonl"
+    public static let manifestFile = "manifest.jsonl"
     public static let imagesFolder = "images"
 
     /// Generates `train` and `test` images under `seed` (the same data as `SortOfCLEVRDataset.generate`) and
@@ -149,7 +154,7 @@ public enum SortOfCLEVRFiles {
             throw SortOfCLEVRError.unwritable(path: images.path, reason: fileErrorReason(error, url: images))
         }
         let json = encoder(pretty: false)
-        var questionLines = Data(), sceneLines = Data()
+        var questionLines = Data(), sceneLines = Data(), manifest: [ManifestEntry] = []
         for i in 0..<count {
             let (scene, questions) = generator.example(seed: seed, split: split, index: i)
             let name = "\(imagesFolder)/\(String(format: "%06d", i)).png"
@@ -164,12 +169,19 @@ public enum SortOfCLEVRFiles {
                     image: name, question: q.text, answer: q.answer.description, answerID: q.answer.rawValue,
                     kind: q.kind.rawValue, relational: q.kind.isRelational, color: q.color.rawValue)
                 questionLines += try json.encode(record) + Data("\n".utf8)
+                manifest.append(ManifestEntry(line: manifest.count + 1, image: name, imageURL: url, text: q.text, label: q.answer.description,
+                                              group: q.kind.isRelational ? "relational" : "non-relational"))
             }
             sceneLines += try json.encode(SceneRecord(image: name, scene: scene)) + Data("\n".utf8)
             progress(i + 1)
         }
         try write(questionLines, to: folder.appendingPathComponent(questionsFile))
         try write(sceneLines, to: folder.appendingPathComponent(scenesFile))
+        do {
+            try Manifest.write(manifest, to: folder.appendingPathComponent(manifestFile))
+        } catch {
+            throw SortOfCLEVRError.unwritable(path: folder.appendingPathComponent(manifestFile).path, reason: fileErrorReason(error, url: folder))
+        }
     }
 
     private struct QuestionRecord: Codable {

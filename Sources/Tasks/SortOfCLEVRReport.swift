@@ -1,3 +1,4 @@
+import Encoders
 import Foundation
 import Imaging
 import Tensors

@@ -23,8 +23,8 @@ mkdir -p "$SCRATCH/fuzzers"
 for source in tools/fuzz/targets/*.swift; do
   name=$(basename "$source" .swift)
   swiftc -sanitize=fuzzer,address -parse-as-library -g -enable-testing \
-    -I "$BIN/Modules" -I Sources/CBLAS -I Sources/CPNG -I "$SCRATCH/checkouts/Yams/Sources/CYaml/include" -I "$SCRATCH/checkouts/ZIPFoundation/Sources/CZLib" \
-    "$source" "${OBJECTS[@]}" -lopenblas -lpng16 -o "$SCRATCH/fuzzers/$name" 2>&1 \
+    -I "$BIN/Modules" -I Sources/CBLAS -I Sources/CPNG -I Sources/CTurboJPEG -I "$SCRATCH/checkouts/Yams/Sources/CYaml/include" -I "$SCRATCH/checkouts/ZIPFoundation/Sources/CZLib" \
+    "$source" "${OBJECTS[@]}" -lopenblas -lpng16 -lturbojpeg -o "$SCRATCH/fuzzers/$name" 2>&1 \
     | grep -v "Cannot export local symbol" || true
   test -x "$SCRATCH/fuzzers/$name" || { echo "fuzz/build.sh: $name did not link" >&2; exit 1; }
   echo "built $SCRATCH/fuzzers/$name"

@@ -1,0 +1,127 @@
+import ArgumentParser
+import Foundation
+import OwnData
+import Training
+
+extension ImageTextModelConfig.Task: ExpressibleByArgument {}
+extension ImageTextModelConfig.Fusion: ExpressibleByArgument {}
+extension ImageTextModelConfig.ImageEncoder: ExpressibleByArgument {}
+extension ImageTextModelConfig.TextEncoder: ExpressibleByArgument {}
+
+/// `crossmodal train`: trains a fusion model on the user's own manifest of images and texts.
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Trains a fusion model on your own images and texts (a JSONL or CSV manifest).",
+        discussion: """
+            Manifest lines: {"image": "rel/path.png", "text": "…", "label": "…"} (classify) or {"image": …, "text": …} \
+            (match); an optional "group" is reported separately by evaluation; CSV files name the same columns in a \
+            header. Image paths are relative to the manifest; PNG and JPEG. Frozen pretrained encoders run once per \
+            image and text and their features are cached under ${CROSSMODAL_CACHE:-~/.cache/crossmodal}/features/, \
+            keyed by content, so later runs and steps cost only the fusion model. --out gets bundle.json, \
+            model.safetensors, checkpoints/, metrics.jsonl, evaluation.json, loss-curve.png and metrics-curve.png.
+            """)
+
+    @Option(help: "Training manifest (.jsonl, or .csv with a header).")
+    var data: String
+
+    @Option(help: "Validation manifest, evaluated every --eval-every steps and at the end.")
+    var val: String?
+
+    @Option(help: "classify (a label per image + text) or match (image–text matching and retrieval).")
+    var task: ImageTextModelConfig.Task = .classify
+
+    @Option(help: "cross-attention, co-attention, concat or dual-encoder (match only).")
+    var fusion: ImageTextModelConfig.Fusion = .coAttention
+
+    @Option(help: "efficientnet-lite0 (pretrained, features cached) or small-cnn (trained from pixels).")
+    var imageEncoder: ImageTextModelConfig.ImageEncoder = .efficientNetLite0
+
+    @Option(help: "minilm (pretrained, features cached) or learned (a small Transformer over the training words).")
+    var textEncoder: ImageTextModelConfig.TextEncoder = .minilm
+
+    @Flag(help: "Train through the pretrained encoders instead of caching their features (much slower).")
+    var finetuneEncoders = false
+
+    @Option(help: "Training config (YAML, see docs/training-config.md); flags below override it.")
+    var config: String?
+
+    @Option(help: "Training steps (default 3000).")
+    var steps: Int?
+
+    @Option(help: "Peak learning rate (default 7e-4).")
+    var learningRate: Float?
+
+    @Option(help: "Images per step (default 32).")
+    var batchSize: Int?
+
+    @Option(help: "Texts drawn from each image per classification step.")
+    var textsPerImage = 5
+
+    @Option(help: "Evaluate on --val every this many steps (default 500; 0 = only at the end).")
+    var evalEvery: Int?
+
+    @Option(help: "Random seed (initialisation and batches; default 0).")
+    var seed: UInt64?
+
+    @Option(help: "Fusion width.")
+    var width = 64
+
+    @Option(help: "Side of the square images the small CNN reads.")
+    var imageSize = 75
+
+    @Flag(help: "Skip (and count) examples whose image cannot be read instead of stopping.")
+    var skipBad = false
+
+    @Flag(help: "Continue the run in --out from its newest valid checkpoint.")
+    var resume = false
+
+    @Flag(help: "Replace whatever --out holds.")
+    var overwrite = false
+
+    @Option(help: "Output directory (the model bundle).")
+    var out: String
+
+    func validate() throws {
+        if resume && overwrite { throw ValidationError("--resume and --overwrite exclude each other") }
+        if textsPerImage < 1 { throw ValidationError("--texts-per-image must be at least 1") }
+    }
+
+    func run() throws {
+        var training = try config.map { try TrainingConfig.load(from: URL(fileURLWithPath: $0)) } ?? Self.defaultConfig
+        if let steps { training.steps = steps }
+        if let learningRate { training.learningRate = learningRate }
+        if let batchSize { training.batchSize = batchSize }
+        if let evalEvery { training.evalEvery = evalEvery }
+        if let seed { training.seed = seed }
+        training.outputDir = out
+        training.warmupSteps = min(training.warmupSteps, training.steps)
+        try training.validate()
+        var model = ImageTextModelConfig(task: task, fusion: fusion, imageEncoder: imageEncoder, textEncoder: textEncoder)
+        model.finetuneEncoders = finetuneEncoders
+        model.width = width
+        model.imageSize = imageSize
+        var run = ImageTextRun(model: model, training: training)
+        run.textsPerImage = textsPerImage
+        run.skipBad = skipBad
+        let log: (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+        let result = try run.run(train: URL(fileURLWithPath: data), val: val.map { URL(fileURLWithPath: $0) },
+                                 existing: resume ? .resume : overwrite ? .overwrite : .refuse, log: log)
+        print(String(format: "trained %d steps in %.0f s; data prepared in %.1f s, then %.0f training examples/s",
+                     result.summary.endStep, result.summary.elapsedSeconds, result.prepareSeconds, result.trainedExamplesPerSecond))
+        if let evaluation = result.evaluation { print(EvaluationReport.text(evaluation, config: result.bundle.model)) }
+        print("model bundle: \(out) (bundle.json, model.safetensors)")
+    }
+
+    /// Defaults when no config file is given.
+    static var defaultConfig: TrainingConfig {
+        var cfg = TrainingConfig()
+        cfg.steps = 3000
+        cfg.learningRate = 7e-4
+        cfg.warmupSteps = 200
+        cfg.evalEvery = 500
+        cfg.checkpointEvery = 500
+        cfg.logEvery = 50
+        return cfg
+    }
+}

@@ -1,0 +1,24 @@
+import Foundation
+import Tensors
+
+/// Image files in either supported format, recognised by their first bytes (not by the file name's extension).
+public enum ImageFile {
+    /// Reads a PNG or JPEG file as 8-bit RGB.
+    public static func read(_ url: URL) throws -> RGBImage {
+        let data: Data
+        do {
+            data = try Data(contentsOf: url)
+        } catch {
+            throw ImageError.unreadable(path: url.path, reason: fileErrorReason(error, url: url))
+        }
+        return try decode(data, path: url.path)
+    }
+
+    /// Decodes PNG or JPEG bytes as 8-bit RGB, by their signature (`path` only names the source in errors).
+    public static func decode(_ data: Data, path: String) throws -> RGBImage {
+        if data.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) { return try PNG.decode(data, path: path) }
+        if data.starts(with: [0xFF, 0xD8, 0xFF]) { return try JPEG.decode(data, path: path) }
+        let found = data.prefix(8).map { String(format: "%02X", $0) }.joined(separator: " ")
+        throw ImageError.unsupportedFormat(path: path, found: found)
+    }
+}

@@ -1,0 +1,91 @@
+import Encoders
+import Imaging
+import Tensors
+
+/// A manifest made ready for a model: its images (pixels, or cached region features) and texts (token ids, or
+/// cached token features), grouped by image so an image encoder runs once per image in a batch.
+public struct ImageTextData {
+    /// The images as the model's image side needs them.
+    public enum Images {
+        /// Resized to the small CNN's input side; batched as 0…1 pixels.
+        case cnnPixels([RGBImage])
+        /// Original images for a fine-tuned EfficientNet; batched ImageNet-normalised at 224 px.
+        case imageNetPixels([RGBImage])
+        /// Frozen region features [R, D] per image.
+        case features([Tensor])
+    }
+
+    /// The texts as the model's text side needs them.
+    public enum Texts {
+        /// Token ids per text (already cut to the encoder's maximum), padded with `padID` in batches.
+        case tokens([[Int]], padID: Int)
+        /// Frozen token features [length, D] per text.
+        case features([Tensor])
+    }
+
+    /// The examples kept (bad images skipped), in manifest order.
+    public let entries: [ManifestEntry]
+    public let images: Images
+    public let texts: Texts
+    /// Each example's image (index into the unique images).
+    public let imageOfExample: [Int]
+    /// Each image's examples, in order.
+    public let examplesOfImage: [[Int]]
+    /// Each example's label index in the model's label list; -1 for no label or one training never saw.
+    public let labels: [Int]
+    /// Examples skipped for bad images, and texts cut to the encoder's maximum length.
+    public let skipped: Int, truncated: Int
+
+    public init(entries: [ManifestEntry], images: Images, texts: Texts, imageOfExample: [Int], labels: [Int],
+                skipped: Int = 0, truncated: Int = 0) {
+        var byImage = [[Int]](repeating: [], count: imageOfExample.max().map { $0 + 1 } ?? 0)
+        for (e, i) in imageOfExample.enumerated() { byImage[i].append(e) }
+        (self.entries, self.images, self.texts, self.imageOfExample, self.examplesOfImage, self.labels) =
+            (entries, images, texts, imageOfExample, byImage, labels)
+        (self.skipped, self.truncated) = (skipped, truncated)
+    }
+
+    public var count: Int { entries.count }
+    public var imageCount: Int { examplesOfImage.count }
+
+    /// The batch of `examples`, each image of `imageIndices` once (`owners[k]` is the position in
+    /// `imageIndices` of example k's image).
+    public func batch(examples: [Int], imageIndices: [Int], owners: [Int]) -> ImageTextBatch {
+        let (text, mask) = Self.textBatch(texts, rows: examples)
+        return ImageTextBatch(images: pixels(imageIndices), text: text, textMask: mask, imageOfText: owners)
+    }
+
+    /// The images at `imageIndices` as the model's image side takes them (see `ImageTextBatch.images`).
+    public func pixels(_ imageIndices: [Int]) -> Tensor {
+        switch images {
+        case let .cnnPixels(all): RGBImage.batchTensor(imageIndices.map { all[$0] })
+        case let .imageNetPixels(all): ImageNetPreprocessing.batch(imageIndices.map { all[$0] })
+        case let .features(all): stack(imageIndices.map { all[$0] }, axis: 0)
+        }
+    }
+
+    /// All examples of `imageIndices`, each image once.
+    public func batch(imageIndices: [Int]) -> ImageTextBatch {
+        let examples = imageIndices.flatMap { examplesOfImage[$0] }
+        let owners = imageIndices.indices.flatMap { p in [Int](repeating: p, count: examplesOfImage[imageIndices[p]].count) }
+        return batch(examples: examples, imageIndices: imageIndices, owners: owners)
+    }
+
+    /// Texts `rows` padded to the longest, with their padding mask.
+    static func textBatch(_ texts: Texts, rows: [Int]) -> (ImageTextBatch.Text, Mask) {
+        switch texts {
+        case let .tokens(all, padID):
+            let sequences = rows.map { all[$0] }
+            let t = max(sequences.map(\.count).max() ?? 1, 1)
+            var ids = [Int](repeating: padID, count: rows.count * t)
+            for (r, s) in sequences.enumerated() { for (j, id) in s.enumerated() { ids[r * t + j] = id } }
+            return (.tokens(ids), Mask.padding(lengths: sequences.map(\.count), maxLength: t))
+        case let .features(all):
+            let parts = rows.map { all[$0] }
+            let lengths = parts.map { $0.shape[0] }, t = max(lengths.max() ?? 1, 1), d = parts.first?.shape[1] ?? 1
+            let out = Tensor(zeros: [rows.count, t, d])
+            for (r, p) in parts.enumerated() { (out.mutableData + r * t * d).update(from: p.data, count: p.count) }
+            return (.features(out), Mask.padding(lengths: lengths, maxLength: t))
+        }
+    }
+}

@@ -1,0 +1,148 @@
+import CrossModal
+import NN
+import Tensors
+
+/// Test metrics of an `ImageTextModel` on prepared data. Classification: accuracy overall, per label and per
+/// group; examples whose label training never saw count as wrong and are listed in `unseenLabels`. Matching:
+/// recall at 1, 5 and 10 image→text (a hit when one of the image's own texts ranks in the top k among all texts)
+/// and text→image (its image among all images), over every image and text.
+public struct ImageTextEvaluation: Codable, Equatable, Sendable {
+    public var examples = 0
+    /// Correct answers and examples per label (classification).
+    public var correct: [String: Int] = [:], total: [String: Int] = [:]
+    /// Correct answers and examples per group (classification, examples with a group).
+    public var groupCorrect: [String: Int] = [:], groupTotal: [String: Int] = [:]
+    /// Examples per label that training never saw (classification).
+    public var unseenLabels: [String: Int] = [:]
+    /// R@1, R@5, R@10 (matching).
+    public var imageToText: [Double] = [], textToImage: [Double] = []
+
+    public static let recallKs = [1, 5, 10]
+
+    public init() {}
+
+    /// Evaluates `model` on `data` in eval mode without recording, `imagesPerBatch` images at a time.
+    public init(model: ImageTextModel, data: ImageTextData, imagesPerBatch: Int = 50) throws {
+        let wasTraining = model.isTraining
+        model.eval()
+        defer { model.train(wasTraining) }
+        examples = data.count
+        switch model.config.task {
+        case .classify: try classify(model, data, imagesPerBatch)
+        case .match: try retrieve(model, data, imagesPerBatch)
+        }
+    }
+
+    /// Fraction of examples answered correctly (classification).
+    public var accuracy: Double {
+        let n = total.values.reduce(0, +)
+        return n == 0 ? 0 : Double(correct.values.reduce(0, +)) / Double(n)
+    }
+
+    /// Accuracy on the examples of `group`.
+    public func accuracy(group: String) -> Double {
+        Double(groupCorrect[group] ?? 0) / Double(max(groupTotal[group] ?? 0, 1))
+    }
+
+    /// Accuracy on the examples labelled `label`.
+    public func accuracy(label: String) -> Double { Double(correct[label] ?? 0) / Double(max(total[label] ?? 0, 1)) }
+
+    /// The figures the trainer logs at each evaluation: `accuracy` and `group:<name>`, or `i2t_r1` … `t2i_r10`.
+    public var metrics: [String: Double] {
+        if imageToText.isEmpty {
+            var m = ["accuracy": accuracy]
+            for g in groupTotal.keys { m["group:\(g)"] = accuracy(group: g) }
+            return m
+        }
+        var m: [String: Double] = [:]
+        for (k, cut) in Self.recallKs.enumerated() {
+            m["i2t_r\(cut)"] = imageToText[k]
+            m["t2i_r\(cut)"] = textToImage[k]
+        }
+        return m
+    }
+
+    private mutating func classify(_ model: ImageTextModel, _ data: ImageTextData, _ imagesPerBatch: Int) throws {
+        for start in stride(from: 0, to: data.imageCount, by: imagesPerBatch) {
+            let images = Array(start..<min(start + imagesPerBatch, data.imageCount))
+            let examples = images.flatMap { data.examplesOfImage[$0] }
+            let logits = try Tape.withoutRecording { try model(data.batch(imageIndices: images)) }
+            let classes = logits.shape[1]
+            for (row, e) in examples.enumerated() {
+                let p = logits.data + row * classes
+                let predicted = (0..<classes).max { p[$0] < p[$1] }!
+                let name = data.entries[e].label ?? "(none)"
+                let right = data.labels[e] == predicted
+                if data.labels[e] < 0 { unseenLabels[name, default: 0] += 1 }
+                total[name, default: 0] += 1
+                if right { correct[name, default: 0] += 1 }
+                if let g = data.entries[e].group {
+                    groupTotal[g, default: 0] += 1
+                    if right { groupCorrect[g, default: 0] += 1 }
+                }
+            }
+        }
+    }
+
+    private mutating func retrieve(_ model: ImageTextModel, _ data: ImageTextData, _ imagesPerBatch: Int) throws {
+        let matrix = try Tape.withoutRecording { try Self.scoreMatrix(model, data, imagesPerBatch) }
+        let (n, m) = (data.imageCount, data.count)
+        imageToText = Self.recall(queries: n, candidates: m, score: { matrix[$0 * m + $1] }, correct: { data.imageOfExample[$1] == $0 })
+        textToImage = Self.recall(queries: m, candidates: n, score: { matrix[$1 * m + $0] }, correct: { data.imageOfExample[$0] == $1 })
+    }
+
+    /// Recall at each of `ks`: the fraction of queries whose best-scored correct candidate ranks within the top k,
+    /// its rank being the number of wrong candidates scoring at least as high (ties count against the model).
+    static func recall(queries: Int, candidates: Int, score: (Int, Int) -> Float, correct: (Int, Int) -> Bool,
+                       ks: [Int] = recallKs) -> [Double] {
+        var hits = [Int](repeating: 0, count: ks.count)
+        for q in 0..<queries {
+            let best = (0..<candidates).filter { correct(q, $0) }.map { score(q, $0) }.max() ?? -.infinity
+            let rank = (0..<candidates).filter { !correct(q, $0) && score(q, $0) >= best }.count
+            for (k, cut) in ks.enumerated() where rank < cut { hits[k] += 1 }
+        }
+        return hits.map { Double($0) / Double(max(queries, 1)) }
+    }
+
+    /// Scores [images × texts] of every image with every text.
+    static func scoreMatrix(_ model: ImageTextModel, _ data: ImageTextData, _ imagesPerBatch: Int) throws -> [Float] {
+        let (n, m) = (data.imageCount, data.count)
+        // Every image's regions and every text's tokens, computed once.
+        let regions = concat(stride(from: 0, to: n, by: imagesPerBatch).map { start in
+            model.regions(data.pixels(Array(start..<min(start + imagesPerBatch, n))))
+        }, axis: 0)
+        var parts: [(tokens: Tensor, lengths: [Int])] = []
+        for start in stride(from: 0, to: m, by: 256) {
+            let rows = Array(start..<min(start + 256, m))
+            let (text, mask) = ImageTextData.textBatch(data.texts, rows: rows)
+            let batch = ImageTextBatch(images: regions, text: text, textMask: mask, imageOfText: rows.map { _ in 0 })
+            let t = mask.shape[1]
+            parts.append((try model.tokens(batch), (0..<rows.count).map { r in (0..<t).filter { !mask.values[r * t + $0] }.count }))
+        }
+        let t = parts.map { $0.tokens.shape[1] }.max()!
+        let tokens = concat(parts.map { pad($0.tokens, to: t) }, axis: 0)
+        let mask = Mask.padding(lengths: parts.flatMap(\.lengths), maxLength: t)
+        if model.fusion is DualEncoder {
+            let v = ImageTextLoss.pooled(model.fusion, visual: regions, mask: nil)
+            let w = ImageTextLoss.pooled(model.fusion, text: tokens, mask: mask)
+            return matmul(v, w, transposeB: true).scalars
+        }
+        var scores = [Float](repeating: 0, count: n * m)
+        let pairs = (0..<n).flatMap { i in (0..<m).map { (i, $0) } }
+        for start in stride(from: 0, to: pairs.count, by: 512) {
+            let chunk = pairs[start..<min(start + 512, pairs.count)]
+            let texts = chunk.map(\.1)
+            let batch = FusionBatch(
+                visual: indexSelect(regions, axis: 0, indices: chunk.map(\.0)), text: indexSelect(tokens, axis: 0, indices: texts),
+                textPaddingMask: Mask(shape: [texts.count, t], texts.flatMap { mask.values[($0 * t)..<(($0 + 1) * t)] }))
+            let s = try model.scores(batch)
+            for (k, (i, j)) in chunk.enumerated() { scores[i * m + j] = s.data[k] }
+        }
+        return scores
+    }
+
+    /// Token features [B, T', D] zero-padded to `t` positions.
+    private static func pad(_ x: Tensor, to t: Int) -> Tensor {
+        x.shape[1] == t ? x : concat([x, Tensor(zeros: [x.shape[0], t - x.shape[1], x.shape[2]])], axis: 1)
+    }
+}

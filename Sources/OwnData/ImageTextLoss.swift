@@ -1,0 +1,82 @@
+import CrossModal
+import NN
+import Tensors
+
+/// The training losses of an `ImageTextModel` on batches drawn from `ImageTextData`.
+public enum ImageTextLoss {
+    /// Classification: `imagesPerStep` images drawn uniformly (with replacement) and up to `textsPerImage` of
+    /// each image's examples drawn without replacement; cross-entropy of the label logits. Draws exactly as
+    /// `SortOfCLEVRDataset.batch(imageIndices:questionsPerImage:using:)` does, so a Sort-of-CLEVR manifest
+    /// trains on the same batches as `sort-of-clevr train`.
+    public static func classification(_ model: ImageTextModel, data: ImageTextData, imagesPerStep: Int, textsPerImage: Int,
+                                      using generator: inout RandomGenerator) throws -> Tensor {
+        let images = (0..<imagesPerStep).map { _ in generator.int(below: data.imageCount) }
+        var examples: [Int] = [], owners: [Int] = []
+        for (position, image) in images.enumerated() {
+            var own = data.examplesOfImage[image]
+            if textsPerImage < own.count {
+                own.shuffle(using: &generator)
+                own = Array(own.prefix(textsPerImage)).sorted()
+            }
+            examples += own
+            owners += Array(repeating: position, count: own.count)
+        }
+        let batch = data.batch(examples: examples, imageIndices: images, owners: owners)
+        return crossEntropy(try model(batch), targets: examples.map { data.labels[$0] })
+    }
+
+    /// Matching: `batchSize` distinct images (all of them when there are fewer), one of each image's texts.
+    /// The dual encoder learns CLIP's symmetric contrastive loss over the batch; the other fusions learn
+    /// ALBEF's image–text matching: each true pair, plus for each image a text and for each text an image of
+    /// the batch drawn as hard negatives in proportion to their pooled-projection similarity.
+    public static func matching(_ model: ImageTextModel, data: ImageTextData, batchSize: Int,
+                                using generator: inout RandomGenerator) throws -> Tensor {
+        let b = min(batchSize, data.imageCount)
+        var images: [Int] = [], chosen = Set<Int>()
+        while images.count < b {
+            let i = generator.int(below: data.imageCount)
+            if chosen.insert(i).inserted { images.append(i) }
+        }
+        let examples = images.map { data.examplesOfImage[$0][generator.int(below: data.examplesOfImage[$0].count)] }
+        let fused = try model.fusionBatch(data.batch(examples: examples, imageIndices: images, owners: Array(0..<b)))
+        if let dual = model.fusion as? DualEncoder {
+            let (v, t) = try dual.embed(fused)
+            return contrastiveLoss(mul(matmul(v, t, transposeB: true), exp(minimum(dual.logitScale, Tensor(DualEncoder.maxLogitScale)))))
+        }
+        guard b >= 2 else { return crossEntropy(try model.fusion(fused), targets: [1]) }
+        let similarity = Tape.withoutRecording {
+            matmul(pooled(model.fusion, visual: fused.visual, mask: nil), pooled(model.fusion, text: fused.text, mask: fused.textPaddingMask),
+                   transposeB: true)
+        }
+        let negatives = sampleHardNegatives(similarity: similarity, using: &generator)
+        let all = Array(0..<b)
+        let imageRows = all + all + negatives.imageForText, textRows = all + negatives.textForImage + all
+        let pairs = FusionBatch(
+            visual: indexSelect(fused.visual, axis: 0, indices: imageRows), text: indexSelect(fused.text, axis: 0, indices: textRows),
+            textPaddingMask: fused.textPaddingMask.map { mask in
+                let t = mask.shape[1]
+                return Mask(shape: [textRows.count, t], textRows.flatMap { mask.values[($0 * t)..<(($0 + 1) * t)] })
+            })
+        return crossEntropy(try model.fusion(pairs), targets: [Int](repeating: 1, count: b) + [Int](repeating: 0, count: 2 * b))
+    }
+
+    /// The L2-normalised masked mean of the projected visual stream [B, width]: the dual encoder's image
+    /// embedding, and for the other fusions the similarity hard negatives are drawn by.
+    public static func pooled(_ fusion: any FusionModel, visual: Tensor, mask: Mask?) -> Tensor {
+        l2Normalize(maskedMean(projectors(fusion).visual(visual), paddingMask: mask))
+    }
+
+    /// The same for the text stream.
+    public static func pooled(_ fusion: any FusionModel, text: Tensor, mask: Mask?) -> Tensor {
+        l2Normalize(maskedMean(projectors(fusion).text(text), paddingMask: mask))
+    }
+
+    private static func projectors(_ fusion: any FusionModel) -> (visual: FeatureProjector, text: FeatureProjector) {
+        switch fusion {
+        case let m as DualEncoder: (m.visualProjector, m.textProjector)
+        case let m as ConcatFusion: (m.visualProjector, m.textProjector)
+        case let m as CrossAttentionFusion: (m.visualProjector, m.textProjector)
+        default: preconditionFailure("ImageTextLoss: unknown fusion model \(type(of: fusion))")
+        }
+    }
+}

@@ -1,0 +1,90 @@
+/// What an `ImageTextModel` is: its task, fusion, encoders and sizes, plus the label list and vocabulary it was
+/// trained with. Stored in a model bundle's `bundle.json`, so the model can be rebuilt exactly.
+public struct ImageTextModelConfig: Codable, Equatable, Sendable {
+    /// What the model predicts.
+    public enum Task: String, Codable, CaseIterable, Sendable {
+        /// One of a fixed set of labels per (image, text): classification or VQA-style answers.
+        case classify
+        /// Whether an image and a text belong together: matching and retrieval.
+        case match
+    }
+
+    /// How the two streams are fused (the `CrossModal` models).
+    public enum Fusion: String, Codable, CaseIterable, Sendable {
+        /// The field report's reference: one shared cross-attention layer → pooled → classifier.
+        case crossAttention = "cross-attention"
+        /// A 2-layer ViLBERT-style co-attention stack → pooled → classifier.
+        case coAttention = "co-attention"
+        /// Pooled regions ‖ pooled text → MLP (no cross-modal attention).
+        case concat
+        /// CLIP-style: pooled projections compared by a scaled cosine (matching only).
+        case dualEncoder = "dual-encoder"
+    }
+
+    /// Where region features come from.
+    public enum ImageEncoder: String, Codable, CaseIterable, Sendable {
+        /// Pretrained ImageNet EfficientNet-Lite0 at 224 px: 7×7 regions of 1280 features (frozen unless fine-tuned).
+        case efficientNetLite0 = "efficientnet-lite0"
+        /// The Sort-of-CLEVR paper's small CNN, trained with the model: a grid of regions with coordinates.
+        case smallCNN = "small-cnn"
+    }
+
+    /// Where token features come from.
+    public enum TextEncoder: String, Codable, CaseIterable, Sendable {
+        /// Pretrained all-MiniLM-L6-v2: WordPiece tokens, 384 features each (frozen unless fine-tuned).
+        case minilm
+        /// A small Transformer over a word vocabulary built from the training texts, trained with the model.
+        case learned
+    }
+
+    public var task: Task
+    public var fusion: Fusion
+    public var imageEncoder: ImageEncoder
+    public var textEncoder: TextEncoder
+    /// Train through the pretrained encoders instead of caching their features.
+    public var finetuneEncoders = false
+    /// Fusion (and learned text encoder) width.
+    public var width = 64
+    /// Side of the square images the small CNN reads (images are resized to it).
+    public var imageSize = 75
+    /// Most tokens per text (learned: positions of the text encoder; MiniLM: its tokenizer's maximum length).
+    public var maxTokens = 64
+    /// Class names in logit order (classification).
+    public var labels: [String] = []
+    /// The learned text encoder's words (`WordVocabulary`), empty for MiniLM.
+    public var vocabulary: [String] = []
+
+    public init(task: Task, fusion: Fusion, imageEncoder: ImageEncoder, textEncoder: TextEncoder) {
+        (self.task, self.fusion, self.imageEncoder, self.textEncoder) = (task, fusion, imageEncoder, textEncoder)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case task, fusion, imageEncoder = "image_encoder", textEncoder = "text_encoder", finetuneEncoders = "finetune_encoders"
+        case width, imageSize = "image_size", maxTokens = "max_tokens", labels, vocabulary
+    }
+
+    /// Throws `ImageTextError.invalidConfig` for combinations that cannot work.
+    public func validate() throws {
+        if task == .classify && fusion == .dualEncoder {
+            throw ImageTextError.invalidConfig(
+                "a dual encoder only scores how well an image and a text match, it cannot pick a label; use --task match, "
+                    + "or --fusion cross-attention, co-attention or concat for classification")
+        }
+        if task == .classify && labels.count < 2 {
+            throw ImageTextError.invalidConfig("classification needs at least 2 distinct labels in the training manifest, found \(labels.count)")
+        }
+        guard width >= 8, width % 8 == 0 else {
+            throw ImageTextError.invalidConfig("width must be a positive multiple of 8 (8 attention heads), found \(width)")
+        }
+        guard imageSize >= 16 else { throw ImageTextError.invalidConfig("image size must be at least 16, found \(imageSize)") }
+        guard maxTokens >= 2 else { throw ImageTextError.invalidConfig("max tokens must be at least 2, found \(maxTokens)") }
+        if textEncoder == .learned && vocabulary.count < 3 {
+            throw ImageTextError.invalidConfig("the learned text encoder needs a vocabulary ([PAD], [UNK] and the training words)")
+        }
+    }
+
+    /// Whether the image encoder runs inside the model (trained) rather than as cached features.
+    public var imageEncoderInModel: Bool { imageEncoder == .smallCNN || finetuneEncoders }
+    /// Whether the text encoder runs inside the model (trained) rather than as cached features.
+    public var textEncoderInModel: Bool { textEncoder == .learned || finetuneEncoders }
+}

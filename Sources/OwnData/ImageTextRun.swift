@@ -1,0 +1,133 @@
+import Encoders
+import Foundation
+import Imaging
+import NN
+import Tensors
+import Training
+
+/// One `crossmodal train` run on the user's manifests: builds the model config from the training data (labels,
+/// vocabulary, text length), prepares the output directory and both splits (frozen features cached), trains with
+/// the `Trainer` (checkpoints, metrics.jsonl, resume) evaluating on the validation split, and writes the bundle
+/// (`bundle.json`, `model.safetensors`), `evaluation.json` and PNG curves.
+public struct ImageTextRun {
+    public var model: ImageTextModelConfig
+    public var training: TrainingConfig
+    /// Examples per image per classification step (20 = all of a Sort-of-CLEVR image's questions).
+    public var textsPerImage = 5
+    /// Upper bound of the learned text encoder's positions (texts are cut to it).
+    public var maxLearnedTokens = 64
+    public var skipBad = false
+    public var cacheRoot = ModelCache.root()
+
+    public init(model: ImageTextModelConfig, training: TrainingConfig) {
+        (self.model, self.training) = (model, training)
+    }
+
+    /// What a finished run returns.
+    public struct Result {
+        public let bundle: ModelBundle
+        public let model: ImageTextModel
+        public let evaluation: ImageTextEvaluation?
+        public let summary: TrainingSummary
+        /// Seconds spent preparing the training split (decoding, frozen features), and training examples per
+        /// second once prepared (wall time of the training loop, evaluations included).
+        public let prepareSeconds: Double, trainedExamplesPerSecond: Double
+    }
+
+    /// The model config for training on `manifest`: sorted labels (classification), the word vocabulary and
+    /// longest text (learned encoder), MiniLM's maximum length otherwise.
+    public func configured(for manifest: Manifest) throws -> ImageTextModelConfig {
+        var config = model
+        if config.task == .classify {
+            if let e = manifest.entries.first(where: { $0.label == nil }) {
+                throw ManifestError.missingField(path: manifest.url.path, line: e.line, field: "label")
+            }
+            config.labels = Set(manifest.entries.compactMap(\.label)).sorted()
+        }
+        let texts = manifest.entries.map(\.text)
+        if config.textEncoder == .learned {
+            config.vocabulary = WordVocabulary(texts: texts).words
+            config.maxTokens = min(max(texts.map { WordVocabulary.tokens($0).count }.max() ?? 1, 2), maxLearnedTokens)
+        } else {
+            config.maxTokens = try SentenceEncoder.tokenizer(directory: ModelCache.directory(for: ModelCache.miniLM)).maxLength
+        }
+        try config.validate()
+        return config
+    }
+
+    /// Trains on `trainURL` (evaluating on `valURL`) into `training.outputDir`; `existing` says what to do with
+    /// a non-empty output directory. `log` gets progress lines.
+    public func run(train trainURL: URL, val valURL: URL?, existing: RunDirectory.Existing = .refuse,
+                    progress: ProgressReporter = ProgressReporter(), log: @escaping (String) -> Void) throws -> Result {
+        let trainManifest = try Manifest.load(trainURL)
+        let valManifest = try valURL.map(Manifest.load)
+        let config = try configured(for: trainManifest)
+        let out = URL(fileURLWithPath: training.outputDir)
+        let bundle = ModelBundle(model: config, training: training, textsPerImage: textsPerImage,
+                                 trainManifest: trainURL.path, trainManifestKey: FeatureCache.key(try Data(contentsOf: trainURL)),
+                                 valManifest: valURL?.path)
+        let resuming = try RunDirectory.prepare(out, for: bundle, existing: existing)
+        try bundle.write(to: out)
+
+        let pipeline = InputPipeline(config: config, cacheRoot: cacheRoot, log: log)
+        let start = Date()
+        let train = try pipeline.prepare(trainManifest, skipBad: skipBad)
+        let prepareSeconds = Date().timeIntervalSince(start)
+        log(String(format: "training data: %d examples, %d images (prepared in %.1f s)", train.count, train.imageCount, prepareSeconds))
+        let val = try valManifest.map { try pipeline.prepare($0, skipBad: skipBad) }
+        if let val {
+            let unseen = val.entries.indices.filter { val.labels[$0] < 0 && val.entries[$0].label != nil }
+            if !unseen.isEmpty {
+                let names = Set(unseen.compactMap { val.entries[$0].label }).sorted()
+                log("validation: \(unseen.count) examples have labels training never saw (\(names.prefix(10).joined(separator: ", "))"
+                    + "\(names.count > 10 ? ", …" : "")); they count as wrong")
+            }
+        }
+
+        Random.seed(training.seed)
+        let model = try ImageTextModel(
+            config: config,
+            efficientNet: config.finetuneEncoders && config.imageEncoder == .efficientNetLite0 ? try PretrainedEncoders.efficientNet() : nil,
+            bert: config.finetuneEncoders && config.textEncoder == .minilm ? try PretrainedEncoders.bert() : nil)
+        let (task, imagesPerStep, textsPerImage) = (config.task, training.batchSize, self.textsPerImage)
+        let trainer = try Trainer(
+            model: model, config: training,
+            loss: { model, _, data in
+                task == .classify
+                    ? try ImageTextLoss.classification(model, data: train, imagesPerStep: imagesPerStep, textsPerImage: textsPerImage, using: &data)
+                    : try ImageTextLoss.matching(model, data: train, batchSize: imagesPerStep, using: &data)
+            },
+            evaluate: val.map { val in { model in
+                Self.recomputeBatchNormStatistics(model, on: train)
+                return try ImageTextEvaluation(model: model, data: val).metrics
+            } },
+            progress: progress)
+        if resuming { try trainer.resume() }
+        let before = trainer.step, trainStart = Date()
+        let summary = try trainer.train()
+        let trainSeconds = Date().timeIntervalSince(trainStart)
+        Self.recomputeBatchNormStatistics(model, on: train)
+        try ModelBundle.writeWeights(model, to: out)
+        let evaluation = try val.map { try ImageTextEvaluation(model: model, data: $0) }
+        if let evaluation {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try encoder.encode(evaluation).write(to: out.appendingPathComponent("evaluation.json"), options: .atomic)
+        }
+        try TrainingCurves.write(MetricsLog.read(trainer.metricsURL), to: out)
+        // Examples per step: images × the mean number of texts drawn from an image (one for matching).
+        let textsDrawn = task == .classify
+            ? Double(train.examplesOfImage.map { min($0.count, textsPerImage) }.reduce(0, +)) / Double(train.imageCount) : 1
+        return Result(bundle: bundle, model: model, evaluation: evaluation, summary: summary, prepareSeconds: prepareSeconds,
+                      trainedExamplesPerSecond: Double(summary.endStep - before) * Double(imagesPerStep) * textsDrawn / max(trainSeconds, 1e-9))
+    }
+
+    /// Precise BatchNorm over up to 1,000 training images (a no-op for models without BatchNorm).
+    static func recomputeBatchNormStatistics(_ model: ImageTextModel, on data: ImageTextData, images: Int = 1000, batchSize: Int = 50) {
+        let n = min(images, data.imageCount)
+        let starts = Array(stride(from: 0, to: n, by: batchSize))
+        NN.recomputeBatchNormStatistics(model, batches: starts.count) { i in
+            _ = model.regions(data.pixels(Array(starts[i]..<min(starts[i] + batchSize, n))))
+        }
+    }
+}

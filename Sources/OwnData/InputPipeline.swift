@@ -1,0 +1,208 @@
+import Dispatch
+import Encoders
+import Foundation
+import Imaging
+import Tensors
+
+/// Turns manifests (and single images and texts, for prediction) into what a model of `config` reads: images
+/// decoded and resized, or run once through the frozen EfficientNet with the features cached on disk; texts
+/// tokenised, or run once through the frozen MiniLM, cached likewise. Pretrained encoders load on first use.
+public final class InputPipeline {
+    public let config: ImageTextModelConfig
+    /// Where `FeatureCache` keeps frozen features (default: the model cache root).
+    public let cacheRoot: URL
+    /// Progress and summary lines.
+    public var log: (String) -> Void
+    private var efficientNet: FoldedEfficientNetLite0?
+    private var sentenceEncoder: SentenceEncoder?
+    private var wordPieces: WordPieceTokenizer?
+
+    /// Frozen-feature cache ids: bump the version when the features' meaning changes.
+    static let imageFeaturesID = "efficientnet-lite0-regions-v1"
+    static func textFeaturesID(maxTokens: Int) -> String { "all-minilm-l6-v2-tokens-v1-max\(maxTokens)" }
+
+    public init(config: ImageTextModelConfig, cacheRoot: URL = ModelCache.root(), log: @escaping (String) -> Void = { _ in }) {
+        (self.config, self.cacheRoot, self.log) = (config, cacheRoot, log)
+    }
+
+    /// The MiniLM sentence encoder, loaded once.
+    public func miniLM() throws -> SentenceEncoder {
+        if let sentenceEncoder { return sentenceEncoder }
+        let encoder = try SentenceEncoder.miniLM()
+        sentenceEncoder = encoder
+        return encoder
+    }
+
+    /// The tokenizer of the text side: MiniLM's WordPiece cut to `maxTokens`, or the learned word vocabulary.
+    func tokenize(_ text: String) throws -> (ids: [Int], truncated: Bool) {
+        if config.textEncoder == .learned {
+            let ids = WordVocabulary(words: config.vocabulary)!.encode(text)
+            return (Array(ids.prefix(config.maxTokens)), ids.count > config.maxTokens)
+        }
+        if wordPieces == nil { wordPieces = try miniLM().tokenizer.truncating(to: min(config.maxTokens, try miniLM().tokenizer.maxLength)) }
+        let tokenizer = wordPieces!
+        let encoding = tokenizer.encode(text)
+        let scalars = Array(text.unicodeScalars)
+        let lastEnd = encoding.offsets.dropLast().last?.upperBound ?? 0
+        let truncated = encoding.ids.count == tokenizer.maxLength
+            && scalars[min(lastEnd, scalars.count)...].contains { !$0.properties.isWhitespace }
+        return (encoding.ids, truncated)
+    }
+
+    /// Reads `manifest`'s images and texts. A bad image throws `ManifestError.badImage` naming its first line,
+    /// or with `skipBad` drops that image's examples and counts them. Labels map to `config.labels` (-1 when
+    /// absent or unseen). Frozen features come from (and go to) the cache.
+    public func prepare(_ manifest: Manifest, skipBad: Bool = false) throws -> ImageTextData {
+        var imageIndex: [URL: Int] = [:], urls: [URL] = [], firstLine: [Int] = [], firstPath: [String] = []
+        for e in manifest.entries where imageIndex[e.imageURL] == nil {
+            imageIndex[e.imageURL] = urls.count
+            urls.append(e.imageURL)
+            firstLine.append(e.line)
+            firstPath.append(e.image)
+        }
+        let files = Self.concurrentMap(urls) { url in Result { try Self.readFile(url) } }
+        let keys = files.map { (try? $0.get()).map(FeatureCache.key) ?? "" }
+        // Every image is decoded now (so a bad one names its manifest line), except frozen features already
+        // cached: those are not read again. Pixels are kept at the encoder's input size.
+        let frozen = config.imageEncoder == .efficientNetLite0 && !config.finetuneEncoders
+        let cache = FeatureCache(encoder: Self.imageFeaturesID, root: cacheRoot)
+        let side = config.imageEncoder == .smallCNN ? config.imageSize : EfficientNetLite0.imageSize
+        let decoded = Self.concurrentMap(Array(files.indices)) { i -> Result<RGBImage?, Error> in
+            files[i].flatMap { data in
+                if frozen && FileManager.default.fileExists(atPath: cache.url(key: keys[i]).path) { return .success(nil) }
+                return Result { try ImageFile.decode(data, path: urls[i].path) }.map { frozen ? nil : Self.resized($0, side: side) }
+            }
+        }
+        var failure: [Int: String] = [:]
+        for (i, d) in decoded.enumerated() { if case let .failure(error) = d { failure[i] = "\(error)" } }
+        if let (i, reason) = failure.min(by: { $0.key < $1.key }), !skipBad {
+            throw ManifestError.badImage(path: manifest.url.path, line: firstLine[i], image: firstPath[i], reason: reason)
+        }
+        // Keep the examples whose images are good, renumbering images in first-use order.
+        var keptImage: [Int: Int] = [:], keptURLs: [Int] = []
+        var entries: [ManifestEntry] = [], owners: [Int] = []
+        for e in manifest.entries {
+            let i = imageIndex[e.imageURL]!
+            guard failure[i] == nil else { continue }
+            if keptImage[i] == nil { keptImage[i] = keptURLs.count; keptURLs.append(i) }
+            entries.append(e)
+            owners.append(keptImage[i]!)
+        }
+        let skipped = manifest.entries.count - entries.count
+        if skipped > 0 { log("skipped \(skipped) examples of \(failure.count) unreadable images in \(manifest.url.lastPathComponent)") }
+        guard !entries.isEmpty else { throw ManifestError.nothingLeft(path: manifest.url.path, skipped: skipped) }
+
+        let images: ImageTextData.Images
+        if frozen {
+            images = .features(try imageFeatures(keptURLs.map { try! files[$0].get() }, paths: keptURLs.map { urls[$0].path }))
+        } else {
+            let pixels = keptURLs.map { try! decoded[$0].get()! }
+            images = config.imageEncoder == .smallCNN ? .cnnPixels(pixels) : .imageNetPixels(pixels)
+        }
+        let (texts, truncated) = try textInputs(entries.map(\.text))
+        if truncated > 0 {
+            log("truncated \(truncated) of \(entries.count) texts in \(manifest.url.lastPathComponent) to the text encoder's \(config.maxTokens) tokens")
+        }
+        let labelIndex = Dictionary(uniqueKeysWithValues: config.labels.enumerated().map { ($1, $0) })
+        return ImageTextData(entries: entries, images: images, texts: texts, imageOfExample: owners,
+                             labels: entries.map { $0.label.flatMap { labelIndex[$0] } ?? -1 }, skipped: skipped, truncated: truncated)
+    }
+
+    /// A batch of one image and `texts` about it, computed directly (no cache), for prediction.
+    public func batch(image: RGBImage, texts: [String]) throws -> ImageTextBatch {
+        let images: ImageTextData.Images
+        switch (config.imageEncoder, config.finetuneEncoders) {
+        case (.smallCNN, _): images = .cnnPixels([Self.resized(image, side: config.imageSize)])
+        case (.efficientNetLite0, true): images = .imageNetPixels([Self.resized(image, side: EfficientNetLite0.imageSize)])
+        case (.efficientNetLite0, false): images = .features(try efficientNetRegions([image]))
+        }
+        let entries = texts.enumerated().map { ManifestEntry(line: $0 + 1, image: "", imageURL: URL(fileURLWithPath: "/"), text: $1) }
+        let data = ImageTextData(entries: entries, images: images, texts: try textInputs(texts, cached: false).texts,
+                                 imageOfExample: texts.map { _ in 0 }, labels: texts.map { _ in -1 })
+        return data.batch(imageIndices: [0])
+    }
+
+    /// The small CNN's input: `image` resized to side × side (unchanged when it already is).
+    static func resized(_ image: RGBImage, side: Int) -> RGBImage {
+        image.width == side && image.height == side ? image : image.resized(width: side, height: side)
+    }
+
+    private func textInputs(_ texts: [String], cached: Bool = true) throws -> (texts: ImageTextData.Texts, truncated: Int) {
+        let tokenized = try texts.map(tokenize)
+        let truncated = tokenized.filter(\.truncated).count
+        if config.textEncoderInModel {
+            let padID = config.textEncoder == .learned ? WordVocabulary.paddingID : try miniLM().tokenizer.padID
+            return (.tokens(tokenized.map(\.ids), padID: padID), truncated)
+        }
+        let encoder = try miniLM()
+        let compute: ([Int]) throws -> [Tensor] = { rows in
+            let batch = self.wordPieces!.encodeBatch(rows.map { texts[$0] })
+            let out = encoder.encode(batch).tokenFeatures
+            return rows.indices.map { r in
+                reshape(slice(slice(out, axis: 0, r..<(r + 1)), axis: 1, 0..<batch.lengths[r]), [batch.lengths[r], out.shape[2]])
+            }
+        }
+        guard cached else { return (.features(try compute(Array(texts.indices))), truncated) }
+        let cache = FeatureCache(encoder: Self.textFeaturesID(maxTokens: config.maxTokens), root: cacheRoot)
+        let start = Date()
+        let (features, computed) = try cache.features(keys: texts.map { FeatureCache.key(Data($0.utf8)) }, batchSize: 32, compute: compute)
+        if computed > 0 {
+            log(String(format: "text features: %d computed with MiniLM (%.0f texts/s), %d from the cache", computed,
+                       Double(computed) / max(Date().timeIntervalSince(start), 1e-9), Set(texts).count - computed))
+        }
+        return (.features(features), truncated)
+    }
+
+    /// Cached EfficientNet region features [49, 1280] of image files `data` (decoded only on a cache miss).
+    private func imageFeatures(_ data: [Data], paths: [String]) throws -> [Tensor] {
+        let cache = FeatureCache(encoder: Self.imageFeaturesID, root: cacheRoot)
+        let start = Date()
+        var last = Date()
+        let side = (EfficientNetLite0.imageSize + 31) / 32
+        let (features, computed) = try cache.features(
+            keys: data.map(FeatureCache.key), shape: [side * side, EfficientNetLite0.featureDim],
+            compute: { rows in try self.efficientNetRegions(try rows.map { try ImageFile.decode(data[$0], path: paths[$0]) }) },
+            progress: { done, total in
+                guard done == total || Date().timeIntervalSince(last) > 5 else { return }
+                last = Date()
+                self.log(String(format: "  image features: %d/%d (%.1f images/s)", done, total, Double(done) / Date().timeIntervalSince(start)))
+            })
+        let seconds = Date().timeIntervalSince(start)
+        log(String(format: "image features: %d computed with EfficientNet-Lite0 in %.1f s (%.1f images/s), %d from the cache",
+                   computed, seconds, Double(computed) / max(seconds, 1e-9), Set(data.map(FeatureCache.key)).count - computed))
+        return features
+    }
+
+    /// Region features [49, 1280] of each image from the frozen, BatchNorm-folded EfficientNet-Lite0.
+    private func efficientNetRegions(_ images: [RGBImage]) throws -> [Tensor] {
+        if efficientNet == nil { efficientNet = try EfficientNetLite0.pretrained().folded() }
+        let regions = ImageEmbedding.embed(count: images.count, image: { images[$0] }, encoder: efficientNet!, batchSize: 16)["regions"]!
+        let (r, d) = (regions.shape[1], regions.shape[2])
+        return images.indices.map { i in
+            let one = Tensor(uninitialized: [r, d])
+            one.mutableData.update(from: regions.data + i * r * d, count: r * d)
+            return one
+        }
+    }
+
+    private static func readFile(_ url: URL) throws -> Data {
+        do {
+            return try Data(contentsOf: url)
+        } catch {
+            throw ImageError.unreadable(path: url.path, reason: fileErrorReason(error, url: url))
+        }
+    }
+
+    /// `transform` over `items` on every core, results in order.
+    static func concurrentMap<T, U>(_ items: [T], _ transform: (T) -> U) -> [U] {
+        var results = [U?](repeating: nil, count: items.count)
+        let lock = NSLock()
+        DispatchQueue.concurrentPerform(iterations: items.count) { i in
+            let value = transform(items[i])
+            lock.lock()
+            results[i] = value
+            lock.unlock()
+        }
+        return results.map { $0! }
+    }
+}

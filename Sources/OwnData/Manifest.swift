@@ -1,0 +1,141 @@
+import Foundation
+
+/// One example of a data set manifest.
+public struct ManifestEntry: Equatable, Sendable {
+    /// 1-based line of the example in its file (for CSV, the line its record starts on).
+    public var line: Int
+    /// The image path as written in the manifest.
+    public var image: String
+    /// The image path resolved against the manifest's directory (absolute paths are kept).
+    public var imageURL: URL
+    public var text: String
+    /// The answer or class (classification); nil for image–text pairs.
+    public var label: String?
+    /// An optional group that evaluation reports separately (e.g. a question type).
+    public var group: String?
+
+    public init(line: Int, image: String, imageURL: URL, text: String, label: String? = nil, group: String? = nil) {
+        (self.line, self.image, self.imageURL, self.text, self.label, self.group) = (line, image, imageURL, text, label, group)
+    }
+}
+
+/// A data set manifest: JSONL lines `{"image": "rel/path.png", "text": "…", "label": "…", "group": "…"}`, or a
+/// CSV file with a header naming the same columns. `image` and `text` are required; `label` (classification)
+/// and `group` are optional; other fields are ignored. Image paths are relative to the manifest's directory.
+public struct Manifest: Sendable {
+    /// The two file formats.
+    public enum Format: String, Sendable { case jsonl, csv }
+
+    public let url: URL
+    public let entries: [ManifestEntry]
+
+    public init(url: URL, entries: [ManifestEntry]) {
+        (self.url, self.entries) = (url, entries)
+    }
+
+    /// Reads and parses `url`; the format is CSV for a `.csv` file and JSONL otherwise.
+    public static func load(_ url: URL) throws -> Manifest {
+        let data: Data
+        do {
+            data = try Data(contentsOf: url)
+        } catch {
+            throw ManifestError.unreadable(path: url.path, reason: (error as NSError).localizedDescription)
+        }
+        let format: Format = url.pathExtension.lowercased() == "csv" ? .csv : .jsonl
+        return Manifest(url: url, entries: try parse(data, format: format, path: url.path, directory: url.deletingLastPathComponent()))
+    }
+
+    /// Parses manifest bytes (`path` names the file in errors; image paths resolve against `directory`).
+    /// Throws a `ManifestError` naming the first bad line.
+    public static func parse(_ data: Data, format: Format, path: String, directory: URL) throws -> [ManifestEntry] {
+        var text = String(decoding: data, as: UTF8.self)
+        if text.hasPrefix("\u{FEFF}") { text.removeFirst() }
+        let records = format == .csv ? try csvRecords(text, path: path) : try jsonRecords(text, path: path)
+        let entries = try records.map { line, fields -> ManifestEntry in
+            func field(_ name: String, required: Bool) throws -> String? {
+                guard let value = fields[name] ?? nil else {
+                    if required { throw ManifestError.missingField(path: path, line: line, field: name) }
+                    return nil
+                }
+                guard !value.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+                    if required || format == .jsonl { throw ManifestError.emptyField(path: path, line: line, field: name) }
+                    return nil
+                }
+                return value
+            }
+            let image = try field("image", required: true)!
+            let url = image.hasPrefix("/") ? URL(fileURLWithPath: image) : directory.appendingPathComponent(image)
+            return ManifestEntry(line: line, image: image, imageURL: url.standardizedFileURL, text: try field("text", required: true)!,
+                                 label: try field("label", required: false), group: try field("group", required: false))
+        }
+        guard !entries.isEmpty else { throw ManifestError.empty(path: path) }
+        return entries
+    }
+
+    /// Writes `entries` as JSONL to `url` atomically, with image paths as given (relative to `url`'s directory).
+    public static func write(_ entries: [ManifestEntry], to url: URL) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        var out = Data()
+        for e in entries {
+            var record = ["image": e.image, "text": e.text]
+            record["label"] = e.label
+            record["group"] = e.group
+            out += try encoder.encode(record) + Data("\n".utf8)
+        }
+        try out.write(to: url, options: .atomic)
+    }
+
+    /// Known fields of a JSONL line; other keys are ignored. A string value, nil when the key is absent.
+    private static let fieldNames = ["image", "text", "label", "group"]
+
+    private static func jsonRecords(_ text: String, path: String) throws -> [(Int, [String: String?])] {
+        var records: [(Int, [String: String?])] = []
+        // "\r\n" is one Character in Swift, so both line ends are separators.
+        for (n, line) in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).enumerated() {
+            guard !line.allSatisfy(\.isWhitespace) else { continue }
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
+                throw ManifestError.notJSON(path: path, line: n + 1, found: String(line))
+            }
+            var fields: [String: String?] = [:]
+            for name in fieldNames {
+                guard let value = object[name] else { continue }
+                if value is NSNull { continue }
+                guard let string = value as? String else {
+                    throw ManifestError.wrongType(path: path, line: n + 1, field: name, found: describe(value))
+                }
+                fields[name] = string
+            }
+            records.append((n + 1, fields))
+        }
+        return records
+    }
+
+    private static func describe(_ value: Any) -> String {
+        switch value {
+        case is NSNumber: "the number \(value)"
+        case is [Any]: "an array"
+        case is [String: Any]: "an object"
+        default: "\(value)"
+        }
+    }
+
+    /// RFC 4180 records after the header, each with its starting line and its fields by header name.
+    private static func csvRecords(_ text: String, path: String) throws -> [(Int, [String: String?])] {
+        let rows = try CSVReader.rows(text, path: path)
+        guard let (_, header) = rows.first else { throw ManifestError.empty(path: path) }
+        let names = header.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        for required in ["image", "text"] where !names.contains(required) {
+            throw ManifestError.csvHeader(path: path, found: header, missing: required)
+        }
+        return try rows.dropFirst().compactMap { line, values in
+            if values.count == 1 && values[0].isEmpty { return nil }  // a blank line
+            guard values.count == names.count else {
+                throw ManifestError.csvRecord(path: path, line: line, reason: "expected \(names.count) fields as in the header, found \(values.count)")
+            }
+            var fields: [String: String?] = [:]
+            for (name, value) in zip(names, values) where fieldNames.contains(name) { fields[name] = value }
+            return (line, fields)
+        }
+    }
+}

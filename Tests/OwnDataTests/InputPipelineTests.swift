@@ -1,0 +1,84 @@
+import Foundation
+import Imaging
+@testable import OwnData
+import Training
+import XCTest
+
+/// Bad input on the way from a manifest to a model: missing and broken images (stop naming the line, or skip
+/// and count), labels validation has that training lacks, texts longer than the encoder.
+final class InputPipelineTests: XCTestCase {
+    private var data: QuadrantData!
+
+    override func setUpWithError() throws { data = try QuadrantData(images: 12) }
+    override func tearDown() { data.remove() }
+
+    /// A pipeline configured for the training manifest.
+    private func pipeline() throws -> InputPipeline {
+        let run = ImageTextRun(model: QuadrantData.config(), training: TrainingConfig())
+        return InputPipeline(config: try run.configured(for: try Manifest.load(data.url("train.jsonl"))), cacheRoot: data.url("cache"))
+    }
+
+    func testMissingAndTruncatedImagesNameTheLineOrAreSkippedAndCounted() throws {
+        let png = try Data(contentsOf: data.url("images/0.png"))
+        try png.prefix(png.count / 2).write(to: data.url("images/cut.png"))
+        try Data("hello".utf8).write(to: data.url("images/text.png"))
+        let good = #"{"image": "images/0.png", "text": "where is the red square?", "label": "top left"}"#
+        for (image, reason) in [("images/nope.png", "cannot read image"), ("images/cut.png", "not a valid PNG"), ("images/text.png", "neither a PNG nor a JPEG")] {
+            try data.write("bad.jsonl", [good, good.replacingOccurrences(of: "images/0.png", with: image)])
+            let manifest = try Manifest.load(data.url("bad.jsonl"))
+            let p = try pipeline()
+            XCTAssertThrowsError(try p.prepare(manifest)) { error in
+                guard case let .badImage(path, line, name, why)? = error as? ManifestError else { return XCTFail("\(error)") }
+                XCTAssertEqual([path, name], [data.url("bad.jsonl").path, image])
+                XCTAssertEqual(line, 2)
+                XCTAssertTrue(why.contains(reason), why)
+                XCTAssertTrue("\(error)".contains("pass --skip-bad to skip such lines"), "\(error)")
+            }
+            var logged: [String] = []
+            p.log = { logged.append($0) }
+            let prepared = try p.prepare(manifest, skipBad: true)
+            XCTAssertEqual(prepared.count, 1)
+            XCTAssertEqual(prepared.skipped, 1)
+            XCTAssertEqual(logged, ["skipped 1 examples of 1 unreadable images in bad.jsonl"])
+        }
+        try data.write("allbad.jsonl", [good.replacingOccurrences(of: "images/0.png", with: "images/nope.png")])
+        XCTAssertThrowsError(try pipeline().prepare(try Manifest.load(data.url("allbad.jsonl")), skipBad: true)) { error in
+            XCTAssertEqual(error as? ManifestError, .nothingLeft(path: data.url("allbad.jsonl").path, skipped: 1))
+        }
+    }
+
+    func testUnseenValidationLabelsAreCountedAsWrongNotCrashedOn() throws {
+        let val = #"{"image": "images/0.png", "text": "where is the red square?", "label": "in the middle"}"#
+        try data.write("odd.jsonl", [val])
+        let p = try pipeline()
+        let prepared = try p.prepare(try Manifest.load(data.url("odd.jsonl")))
+        XCTAssertEqual(prepared.labels, [-1])
+        let model = try ImageTextModel(config: p.config)
+        let evaluation = try ImageTextEvaluation(model: model, data: prepared)
+        XCTAssertEqual(evaluation.unseenLabels, ["in the middle": 1])
+        XCTAssertEqual(evaluation.accuracy, 0)
+    }
+
+    func testTextsLongerThanTheEncoderAreTruncatedAndCounted() throws {
+        var run = ImageTextRun(model: QuadrantData.config(), training: TrainingConfig())
+        run.maxLearnedTokens = 4
+        let manifest = try Manifest.load(data.url("train.jsonl"))
+        let config = try run.configured(for: manifest)
+        XCTAssertEqual(config.maxTokens, 4)
+        var logged: [String] = []
+        let prepared = try InputPipeline(config: config, cacheRoot: data.url("cache"), log: { logged.append($0) }).prepare(manifest)
+        XCTAssertEqual(prepared.truncated, manifest.entries.count, "every question is 6 tokens")
+        XCTAssertTrue(logged.contains("truncated \(manifest.entries.count) of \(manifest.entries.count) texts in train.jsonl to the text encoder's 4 tokens"), "\(logged)")
+    }
+
+    func testClassificationNeedsALabelOnEveryLine() throws {
+        try data.write("nolabel.jsonl", [#"{"image": "images/0.png", "text": "a", "label": "x"}"#, #"{"image": "images/1.png", "text": "b"}"#])
+        let run = ImageTextRun(model: QuadrantData.config(), training: TrainingConfig())
+        XCTAssertThrowsError(try run.configured(for: try Manifest.load(data.url("nolabel.jsonl")))) { error in
+            XCTAssertEqual(error as? ManifestError, .missingField(path: data.url("nolabel.jsonl").path, line: 2, field: "label"))
+        }
+        var dual = QuadrantData.config(fusion: .dualEncoder)
+        dual.labels = ["a", "b"]
+        XCTAssertThrowsError(try dual.validate()) { XCTAssertTrue("\($0)".contains("use --task match"), "\($0)") }
+    }
+}
