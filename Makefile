@@ -40,6 +40,7 @@ bench: deps python-deps
 	$(SWIFT) build -c release
 	.build/release/crossmodal bench ops
 	PYTHON=$(PYTHON) .build/release/crossmodal bench seed --peer pytorch
+	.build/release/crossmodal bench feature-cache
 
 ## PyTorch for the fixture script and the peer benchmark (CPU wheel).
 python-deps:

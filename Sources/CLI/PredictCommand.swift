@@ -35,11 +35,12 @@ struct PredictCommand: ParsableCommand {
             for (label, p) in answers { print(String(format: "%6.2f%%  %@", 100 * p, label)) }
             caption = String(format: "answer: %@ (%.1f%%)", answers[0].label, 100 * answers[0].probability)
         } else {
-            for (text, s) in zip(texts, try predictor.match(image: picture, texts: texts)) {
-                print(s.probability.map { String(format: "score %8.3f  P(match) %5.1f%%  %@", s.score, 100 * $0, text) }
-                      ?? String(format: "score %8.3f  %@", s.score, text))
+            let lines = zip(texts, try predictor.match(image: picture, texts: texts)).map { text, s in
+                s.probability.map { String(format: "score %8.3f  P(match) %5.1f%%  %@", s.score, 100 * $0, text) }
+                    ?? String(format: "score %8.3f  %@", s.score, text)
             }
-            caption = "match scores above"
+            lines.forEach { print($0) }
+            caption = lines[0].components(separatedBy: "  ").dropLast().joined(separator: "  ")
         }
         if let heatmap {
             try PNG.write(try predictor.heatmap(image: picture, text: texts[0], caption: caption), to: URL(fileURLWithPath: heatmap))

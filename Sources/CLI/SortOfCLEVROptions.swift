@@ -47,13 +47,8 @@ struct SortOfCLEVROptions: ParsableArguments {
 
     /// The experiment these options describe, with the data loaded or generated.
     func experiment() throws -> SortOfCLEVRExperiment {
-        var cfg = try config.map { try TrainingConfig.load(from: URL(fileURLWithPath: $0)) } ?? Self.defaultConfig
-        if let steps { cfg.steps = steps }
-        if let learningRate { cfg.learningRate = learningRate }
-        if let evalEvery { cfg.evalEvery = evalEvery }
-        cfg.outputDir = out
-        cfg.warmupSteps = min(cfg.warmupSteps, cfg.steps)
-        try cfg.validate()
+        let cfg = try TrainingConfig.forCommand(file: config, defaults: Self.defaultConfig, steps: steps, learningRate: learningRate,
+                                                evalEvery: evalEvery, outputDir: out)
         let (train, test): (SortOfCLEVRDataset, SortOfCLEVRDataset)
         if let data {
             let url = URL(fileURLWithPath: data)
@@ -73,14 +68,5 @@ struct SortOfCLEVROptions: ParsableArguments {
     }
 
     /// Defaults when no config file is given.
-    static var defaultConfig: TrainingConfig {
-        var cfg = TrainingConfig()
-        cfg.steps = 15000
-        cfg.learningRate = 7e-4
-        cfg.warmupSteps = 200
-        cfg.evalEvery = 500
-        cfg.checkpointEvery = 500
-        cfg.logEvery = 50
-        return cfg
-    }
+    static var defaultConfig: TrainingConfig { .commandDefaults(steps: 15000) }
 }

@@ -88,15 +88,12 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
-        var training = try config.map { try TrainingConfig.load(from: URL(fileURLWithPath: $0)) } ?? Self.defaultConfig
-        if let steps { training.steps = steps }
-        if let learningRate { training.learningRate = learningRate }
-        if let batchSize { training.batchSize = batchSize }
-        if let evalEvery { training.evalEvery = evalEvery }
-        if let seed { training.seed = seed }
-        training.outputDir = out
-        training.warmupSteps = min(training.warmupSteps, training.steps)
-        try training.validate()
+        let training = try TrainingConfig.forCommand(
+            file: config, defaults: .commandDefaults(steps: 3000), steps: steps, learningRate: learningRate, evalEvery: evalEvery,
+            outputDir: out) { cfg in
+            if let batchSize { cfg.batchSize = batchSize }
+            if let seed { cfg.seed = seed }
+        }
         var model = ImageTextModelConfig(task: task, fusion: fusion, imageEncoder: imageEncoder, textEncoder: textEncoder)
         model.finetuneEncoders = finetuneEncoders
         model.width = width
@@ -111,17 +108,5 @@ struct TrainCommand: ParsableCommand {
                      result.summary.endStep, result.summary.elapsedSeconds, result.prepareSeconds, result.trainedExamplesPerSecond))
         if let evaluation = result.evaluation { print(EvaluationReport.text(evaluation, config: result.bundle.model)) }
         print("model bundle: \(out) (bundle.json, model.safetensors)")
-    }
-
-    /// Defaults when no config file is given.
-    static var defaultConfig: TrainingConfig {
-        var cfg = TrainingConfig()
-        cfg.steps = 3000
-        cfg.learningRate = 7e-4
-        cfg.warmupSteps = 200
-        cfg.evalEvery = 500
-        cfg.checkpointEvery = 500
-        cfg.logEvery = 50
-        return cfg
     }
 }

@@ -5,7 +5,8 @@ import Tensors
 /// packed heads), residual + LayerNorm, then the GELU feed-forward, residual + LayerNorm. The `query`, `key`
 /// and `value` weights are row blocks of one [3E, E] in-projection, so the three projections are one GEMM.
 /// Keys as Hugging Face `BertLayer`: `attention.self.{query,key,value}`, `attention.output.dense`,
-/// `attention.output.LayerNorm`, `intermediate.dense`, `output.dense`, `output.LayerNorm`. Dropout is omitted: this layer runs frozen, in inference.
+/// `attention.output.LayerNorm`, `intermediate.dense`, `output.dense`, `output.LayerNorm`. Dropout is omitted
+/// (inference, and fine-tuning without dropout).
 public final class BertLayer: Module {
     /// The fused in-projection [3E, E] and bias [3E]; `query`, `key` and `value` are views of its blocks.
     private let inProjectionWeight: Tensor
@@ -55,11 +56,13 @@ public final class BertLayer: Module {
         register(module: "output", outputBlock)
     }
 
-    /// Packed tokens `x` [tokens, E] → [tokens, E]; each sequence of `layout` attends within itself.
+    /// Packed tokens `x` [tokens, E] → [tokens, E]; each sequence of `layout` attends within itself. Frozen,
+    /// the three projections are one GEMM with the fused weight; while fine-tuning (the tape records `query`,
+    /// `key` or `value`), three, so that each gets its gradient.
     public func callAsFunction(_ x: Tensor, layout: PackedLayout) -> Tensor {
-        precondition(!Tape.isRecording([query.weight, key.weight, value.weight]),
-                     "BertLayer: query/key/value run through the fused in-projection, which has no gradient path to them; freeze() the encoder")
-        let qkv = linear(x, weight: inProjectionWeight, bias: inProjectionBias)
+        let qkv = Tape.isRecording([query.weight, key.weight, value.weight])
+            ? concat([query(x), key(x), value(x)], axis: 1)
+            : linear(x, weight: inProjectionWeight, bias: inProjectionBias)
         let (context, _) = scaledDotProductAttention(packedQKV: qkv, heads: headCount, layout: layout, generator: &Random.generator)
         let h = attentionNorm(attentionOutput(context), adding: x)
         return outputNorm(output(activation(intermediate(h))), adding: h)

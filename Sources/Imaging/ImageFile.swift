@@ -4,14 +4,15 @@ import Tensors
 /// Image files in either supported format, recognised by their first bytes (not by the file name's extension).
 public enum ImageFile {
     /// Reads a PNG or JPEG file as 8-bit RGB.
-    public static func read(_ url: URL) throws -> RGBImage {
-        let data: Data
+    public static func read(_ url: URL) throws -> RGBImage { try decode(try contents(of: url), path: url.path) }
+
+    /// The bytes of an image file; `ImageError.unreadable` saying why when it cannot be read.
+    public static func contents(of url: URL) throws -> Data {
         do {
-            data = try Data(contentsOf: url)
+            return try Data(contentsOf: url)
         } catch {
             throw ImageError.unreadable(path: url.path, reason: fileErrorReason(error, url: url))
         }
-        return try decode(data, path: url.path)
     }
 
     /// Decodes PNG or JPEG bytes as 8-bit RGB, by their signature (`path` only names the source in errors).

@@ -6,15 +6,7 @@ import Tensors
 /// library: errors come back as return codes and become `ImageError`s, never a crash).
 public enum JPEG {
     /// Reads a JPEG file (baseline or progressive, gray or colour) as 8-bit RGB.
-    public static func read(_ url: URL) throws -> RGBImage {
-        let data: Data
-        do {
-            data = try Data(contentsOf: url)
-        } catch {
-            throw ImageError.unreadable(path: url.path, reason: fileErrorReason(error, url: url))
-        }
-        return try decode(data, path: url.path)
-    }
+    public static func read(_ url: URL) throws -> RGBImage { try decode(try ImageFile.contents(of: url), path: url.path) }
 
     /// Decodes JPEG bytes as 8-bit RGB (`path` only names the source in errors). Anything libjpeg-turbo warns
     /// about, such as a truncated file, is refused rather than decoded into a partly grey image.

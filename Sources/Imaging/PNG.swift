@@ -8,15 +8,7 @@ public enum PNG {
     /// Reads a PNG file of any colour type and bit depth (gray, gray+alpha, RGB, RGBA, palette; 1–16 bits) as
     /// 8-bit RGB. 16-bit samples without colour-space information are taken as sRGB (scaled, not
     /// gamma-converted); alpha is composited onto white.
-    public static func read(_ url: URL) throws -> RGBImage {
-        let data: Data
-        do {
-            data = try Data(contentsOf: url)
-        } catch {
-            throw ImageError.unreadable(path: url.path, reason: fileErrorReason(error, url: url))
-        }
-        return try decode(data, path: url.path)
-    }
+    public static func read(_ url: URL) throws -> RGBImage { try decode(try ImageFile.contents(of: url), path: url.path) }
 
     /// Decodes PNG bytes (`path` only names the source in errors).
     public static func decode(_ data: Data, path: String = "<memory>") throws -> RGBImage {

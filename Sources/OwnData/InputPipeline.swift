@@ -16,6 +16,7 @@ public final class InputPipeline {
     private var efficientNet: FoldedEfficientNetLite0?
     private var sentenceEncoder: SentenceEncoder?
     private var wordPieces: WordPieceTokenizer?
+    private lazy var vocabulary = WordVocabulary(words: config.vocabulary)
 
     /// Frozen-feature cache ids: bump the version when the features' meaning changes.
     static let imageFeaturesID = "efficientnet-lite0-regions-v1"
@@ -36,7 +37,8 @@ public final class InputPipeline {
     /// The tokenizer of the text side: MiniLM's WordPiece cut to `maxTokens`, or the learned word vocabulary.
     func tokenize(_ text: String) throws -> (ids: [Int], truncated: Bool) {
         if config.textEncoder == .learned {
-            let ids = WordVocabulary(words: config.vocabulary)!.encode(text)
+            guard let vocabulary else { throw ImageTextError.invalidConfig("the learned text encoder's vocabulary must start with [PAD], [UNK]") }
+            let ids = vocabulary.encode(text)
             return (Array(ids.prefix(config.maxTokens)), ids.count > config.maxTokens)
         }
         if wordPieces == nil { wordPieces = try miniLM().tokenizer.truncating(to: min(config.maxTokens, try miniLM().tokenizer.maxLength)) }
@@ -60,7 +62,7 @@ public final class InputPipeline {
             firstLine.append(e.line)
             firstPath.append(e.image)
         }
-        let files = Self.concurrentMap(urls) { url in Result { try Self.readFile(url) } }
+        let files = Self.concurrentMap(urls) { url in Result { try ImageFile.contents(of: url) } }
         let keys = files.map { (try? $0.get()).map(FeatureCache.key) ?? "" }
         // Every image is decoded now (so a bad one names its manifest line), except frozen features already
         // cached: those are not read again. Pixels are kept at the encoder's input size.
@@ -94,7 +96,8 @@ public final class InputPipeline {
 
         let images: ImageTextData.Images
         if frozen {
-            images = .features(try imageFeatures(keptURLs.map { try! files[$0].get() }, paths: keptURLs.map { urls[$0].path }))
+            images = .features(try imageFeatures(keptURLs.map { try! files[$0].get() }, keys: keptURLs.map { keys[$0] },
+                                                 paths: keptURLs.map { urls[$0].path }))
         } else {
             let pixels = keptURLs.map { try! decoded[$0].get()! }
             images = config.imageEncoder == .smallCNN ? .cnnPixels(pixels) : .imageNetPixels(pixels)
@@ -153,14 +156,15 @@ public final class InputPipeline {
         return (.features(features), truncated)
     }
 
-    /// Cached EfficientNet region features [49, 1280] of image files `data` (decoded only on a cache miss).
-    private func imageFeatures(_ data: [Data], paths: [String]) throws -> [Tensor] {
+    /// Cached EfficientNet region features [49, 1280] of image files `data` with cache keys `keys` (decoded only
+    /// on a cache miss).
+    private func imageFeatures(_ data: [Data], keys: [String], paths: [String]) throws -> [Tensor] {
         let cache = FeatureCache(encoder: Self.imageFeaturesID, root: cacheRoot)
         let start = Date()
         var last = Date()
         let side = (EfficientNetLite0.imageSize + 31) / 32
         let (features, computed) = try cache.features(
-            keys: data.map(FeatureCache.key), shape: [side * side, EfficientNetLite0.featureDim],
+            keys: keys, shape: [side * side, EfficientNetLite0.featureDim],
             compute: { rows in try self.efficientNetRegions(try rows.map { try ImageFile.decode(data[$0], path: paths[$0]) }) },
             progress: { done, total in
                 guard done == total || Date().timeIntervalSince(last) > 5 else { return }
@@ -169,7 +173,7 @@ public final class InputPipeline {
             })
         let seconds = Date().timeIntervalSince(start)
         log(String(format: "image features: %d computed with EfficientNet-Lite0 in %.1f s (%.1f images/s), %d from the cache",
-                   computed, seconds, Double(computed) / max(seconds, 1e-9), Set(data.map(FeatureCache.key)).count - computed))
+                   computed, seconds, Double(computed) / max(seconds, 1e-9), Set(keys).count - computed))
         return features
     }
 
@@ -182,14 +186,6 @@ public final class InputPipeline {
             let one = Tensor(uninitialized: [r, d])
             one.mutableData.update(from: regions.data + i * r * d, count: r * d)
             return one
-        }
-    }
-
-    private static func readFile(_ url: URL) throws -> Data {
-        do {
-            return try Data(contentsOf: url)
-        } catch {
-            throw ImageError.unreadable(path: url.path, reason: fileErrorReason(error, url: url))
         }
     }
 

@@ -1,6 +1,7 @@
 import CrossModal
 import Encoders
 import NN
+import OwnData
 import Tensors
 
 /// The three fusion models compared on fashion scenes, over the same frozen features: 49 EfficientNet region
@@ -41,17 +42,9 @@ public final class FashionScenesModel: Module {
         register(module: "fusion", fusion)
     }
 
-    /// Value of the one-hot position entry: about the norm of a region feature (√1280), so the position is
-    /// as strong as the content in the projector's output from the start.
-    public static let positionScale: Float = 32
-
-    /// Region tokens [B, 49, 1280] with the (scaled) one-hot of their cell appended: [B, 49, 1329].
-    public static func visualTokens(_ regions: Tensor) -> Tensor {
-        let b = regions.shape[0]
-        let oneHot = Tensor(zeros: [b, Self.regions, Self.regions])
-        for i in 0..<b { for r in 0..<Self.regions { oneHot.mutableData[(i * Self.regions + r) * Self.regions + r] = positionScale } }
-        return concat([regions, oneHot], axis: 2)
-    }
+    /// Region tokens [B, 49, 1280] with the (scaled) one-hot of their cell appended: [B, 49, 1329], as the
+    /// own-data models see EfficientNet regions (`ImageTextModel.withPositions`).
+    public static func visualTokens(_ regions: Tensor) -> Tensor { ImageTextModel.withPositions(regions) }
 
     /// The fusion input for image rows `images` and caption rows `captions` (paired one to one) of a split;
     /// text as long as the longest caption in the batch.

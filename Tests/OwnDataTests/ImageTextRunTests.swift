@@ -1,5 +1,6 @@
 import Foundation
 import Imaging
+import NN
 @testable import OwnData
 import Tensors
 import Training
@@ -92,5 +93,41 @@ final class ImageTextRunTests: XCTestCase {
         XCTAssertEqual(resumed.summary.startStep, 100)
         XCTAssertEqual(resumed.model.stateDict().mapValues(\.scalars), full.model.stateDict().mapValues(\.scalars))
         XCTAssertEqual(MetricsLog.read(data.url("part/metrics.jsonl")).map(\.loss), MetricsLog.read(data.url("full/metrics.jsonl")).map(\.loss))
+    }
+}
+
+/// `--finetune-encoders`: the pretrained encoders become part of the model, gradients reach them, and a bundle
+/// of the fine-tuned model loads back with the same outputs.
+final class FinetuneTests: XCTestCase {
+    func testGradientsReachBothPretrainedEncodersAndTheBundleLoadsBack() throws {
+        let data = try QuadrantData(images: 5)
+        defer { data.remove() }
+        var config = ImageTextModelConfig(task: .classify, fusion: .concat, imageEncoder: .efficientNetLite0, textEncoder: .minilm)
+        config.finetuneEncoders = true
+        config.width = 16
+        let run = ImageTextRun(model: config, training: TrainingConfig())
+        let manifest = try Manifest.load(data.url("train.jsonl"))
+        config = try run.configured(for: manifest)
+        let prepared = try InputPipeline(config: config, cacheRoot: data.url("cache")).prepare(manifest)
+        guard case .imageNetPixels = prepared.images, case .tokens = prepared.texts else { return XCTFail("fine-tuning reads pixels and token ids") }
+        let model = try ImageTextModel(config: config, efficientNet: try PretrainedEncoders.efficientNet(), bert: try PretrainedEncoders.bert())
+        var rng = RandomGenerator(seed: 1)
+        let (_, grads) = try valueAndGrad(model) { m in
+            try ImageTextLoss.classification(m, data: prepared, imagesPerStep: 2, textsPerImage: 1, using: &rng)
+        }
+        for prefix in ["image_encoder.", "text_encoder.", "fusion."] {
+            let norms = grads.filter { $0.key.hasPrefix(prefix) }.map { $0.value.scalars.map { $0 * $0 }.reduce(0, +) }
+            XCTAssertGreaterThan(norms.count, 10, prefix)
+            XCTAssertGreaterThan(norms.reduce(0, +), 0, "\(prefix) gets gradients")
+        }
+        let out = data.url("bundle")
+        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        try ModelBundle(model: config, training: TrainingConfig(), textsPerImage: 1, trainManifest: "t", trainManifestKey: "k", valManifest: nil)
+            .write(to: out)
+        try ModelBundle.writeWeights(model, to: out)
+        let (_, loaded) = try ModelBundle.load(out)
+        model.eval()
+        let batch = prepared.batch(imageIndices: [0])
+        XCTAssertEqual(try Tape.withoutRecording { try loaded(batch) }.scalars, try Tape.withoutRecording { try model(batch) }.scalars)
     }
 }
