@@ -171,9 +171,10 @@ public final class InputPipeline {
                 last = Date()
                 self.log(String(format: "  image features: %d/%d (%.1f images/s)", done, total, Double(done) / Date().timeIntervalSince(start)))
             })
-        let seconds = Date().timeIntervalSince(start)
-        log(String(format: "image features: %d computed with EfficientNet-Lite0 in %.1f s (%.1f images/s), %d from the cache",
-                   computed, seconds, Double(computed) / max(seconds, 1e-9), Set(keys).count - computed))
+        let seconds = Date().timeIntervalSince(start), cached = Set(keys).count - computed
+        log(computed == 0 ? String(format: "image features: all %d from the cache (%.1f s)", cached, seconds)
+            : String(format: "image features: %d computed with EfficientNet-Lite0 in %.1f s (%.1f images/s), %d from the cache",
+                     computed, seconds, Double(computed) / max(seconds, 1e-9), cached))
         return features
     }
 

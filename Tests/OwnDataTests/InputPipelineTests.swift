@@ -71,6 +71,18 @@ final class InputPipelineTests: XCTestCase {
         XCTAssertTrue(logged.contains("truncated \(manifest.entries.count) of \(manifest.entries.count) texts in train.jsonl to the text encoder's 4 tokens"), "\(logged)")
     }
 
+    /// MiniLM's WordPiece keeps [CLS] and [SEP]: a text is counted as truncated only when words were dropped.
+    func testMiniLMTruncationCountsOnlyTextsThatLostWords() throws {
+        var config = ImageTextModelConfig(task: .match, fusion: .dualEncoder, imageEncoder: .efficientNetLite0, textEncoder: .minilm)
+        config.maxTokens = 5
+        let p = InputPipeline(config: config, cacheRoot: data.url("cache"))
+        XCTAssertEqual(try p.tokenize("red square").ids.count, 4)
+        XCTAssertFalse(try p.tokenize("red square").truncated)
+        XCTAssertFalse(try p.tokenize("one red square  ").truncated, "exactly full")
+        XCTAssertTrue(try p.tokenize("one red square above").truncated)
+        XCTAssertEqual(try p.tokenize("one red square above").ids.count, 5)
+    }
+
     func testClassificationNeedsALabelOnEveryLine() throws {
         try data.write("nolabel.jsonl", [#"{"image": "images/0.png", "text": "a", "label": "x"}"#, #"{"image": "images/1.png", "text": "b"}"#])
         let run = ImageTextRun(model: QuadrantData.config(), training: TrainingConfig())

@@ -38,7 +38,7 @@ final class MatchingTests: XCTestCase {
             XCTAssertNotNil(MetricsLog.read(data.url("run-\(n)/metrics.jsonl")).last?.eval["i2t_r1"])
         }
         // The second run found every image's and text's features in the cache.
-        XCTAssertTrue(logged.contains { $0.hasPrefix("image features: 0 computed") }, "\(logged)")
+        XCTAssertTrue(logged.contains { $0.hasPrefix("image features: all 10 from the cache") }, "\(logged)")
         XCTAssertFalse(logged.contains { $0.hasPrefix("text features:") }, "\(logged)")
     }
 }

@@ -15,7 +15,7 @@ for target in Tasks TorchFiles; do
 done
 BIN="$SCRATCH/debug"
 OBJECTS=()
-for module in Tensors NN Optim Training Yams CrossModal Encoders Imaging Tasks TorchFiles ZIPFoundation; do
+for module in Tensors NN Optim Training Yams CrossModal Encoders Imaging OwnData Tasks TorchFiles ZIPFoundation; do
   OBJECTS+=("$BIN/$module.build"/*.o)
 done
 while IFS= read -r -d '' o; do OBJECTS+=("$o"); done < <(find "$BIN/CYaml.build" -name '*.o' -print0)

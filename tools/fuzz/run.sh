@@ -6,7 +6,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 RUNS=${1:-100000}
-TARGETS=${2:-${FUZZ_TARGETS:-safetensors torch png config questions}}
+TARGETS=${2:-${FUZZ_TARGETS:-safetensors torch png config questions manifest}}
 FUZZERS=.build-fuzz/fuzzers
 declare -A SEEDS=(
   [safetensors]="Tests/TensorsTests/Fixtures Tests/TorchFilesTests/Fixtures/state_expected.safetensors"
@@ -14,8 +14,9 @@ declare -A SEEDS=(
   [png]="Tests/ImagingTests/Fixtures"
   [config]="tools/fuzz/seeds/config"
   [questions]="tools/fuzz/seeds/questions"
+  [manifest]="tools/fuzz/seeds/manifest"
 )
-declare -A PATTERN=([safetensors]='*.safetensors' [torch]='*.pt' [png]='*.png' [config]='*' [questions]='*')
+declare -A PATTERN=([safetensors]='*.safetensors' [torch]='*.pt' [png]='*.png' [config]='*' [questions]='*' [manifest]='*')
 # Traps go to libFuzzer/ASan (not Swift's backtracer, which races ASan); dependency leaks are suppressed.
 export SWIFT_BACKTRACE=enable=no
 export LSAN_OPTIONS=suppressions=$PWD/tools/fuzz/lsan.supp:print_suppressions=0
