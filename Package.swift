@@ -61,7 +61,7 @@ let package = Package(
         .testTarget(name: "OptimTests", dependencies: ["Optim", "NN", "Tensors", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Optim", "NN", "Tensors", "TestSupport"]),
         .testTarget(name: "CrossModalTests", dependencies: ["CrossModal", "Optim", "NN", "Tensors", "TestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "TasksTests", dependencies: ["Tasks", "CrossModal", "Encoders", "Training", "Optim", "NN", "Tensors", "TestSupport", "Imaging"]),
+        .testTarget(name: "TasksTests", dependencies: ["Tasks", "OwnData", "CrossModal", "Encoders", "Training", "Optim", "NN", "Tensors", "TestSupport", "Imaging"]),
         .testTarget(name: "OwnDataTests", dependencies: ["OwnData", "Encoders", "Imaging", "Training", "NN", "Tensors", "TestSupport"]),
         .testTarget(name: "EncodersTests", dependencies: ["Encoders", "NN", "Tensors", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Tensors", "TestSupport"], exclude: ["Fixtures"]),

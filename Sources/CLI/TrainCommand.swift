@@ -70,6 +70,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Side of the square images the small CNN reads.")
     var imageSize = 75
 
+    @Option(help: "A text file of the labels in logit order, one per line (default: the training labels, sorted).")
+    var labels: String?
+
     @Flag(help: "Skip (and count) examples whose image cannot be read instead of stopping.")
     var skipBad = false
 
@@ -101,6 +104,10 @@ struct TrainCommand: ParsableCommand {
         var run = ImageTextRun(model: model, training: training)
         run.textsPerImage = textsPerImage
         run.skipBad = skipBad
+        if let labels {
+            let text = try String(contentsOf: URL(fileURLWithPath: labels), encoding: .utf8)
+            run.labelOrder = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        }
         let log: (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
         let result = try run.run(train: URL(fileURLWithPath: data), val: val.map { URL(fileURLWithPath: $0) },
                                  existing: resume ? .resume : overwrite ? .overwrite : .refuse, log: log)

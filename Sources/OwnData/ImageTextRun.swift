@@ -17,6 +17,9 @@ public struct ImageTextRun {
     /// Upper bound of the learned text encoder's positions (texts are cut to it).
     public var maxLearnedTokens = 64
     public var skipBad = false
+    /// The label list in logit order (classification); nil sorts the training labels. A fixed order keeps class
+    /// indices stable across data sets (e.g. Sort-of-CLEVR's `labels.txt`, the answers in the paper's order).
+    public var labelOrder: [String]?
     public var cacheRoot = ModelCache.root()
 
     public init(model: ImageTextModelConfig, training: TrainingConfig) {
@@ -34,7 +37,7 @@ public struct ImageTextRun {
         public let prepareSeconds: Double, trainedExamplesPerSecond: Double
     }
 
-    /// The model config for training on `manifest`: sorted labels (classification), the word vocabulary and
+    /// The model config for training on `manifest`: its labels (classification; `labelOrder` or sorted), the word vocabulary and
     /// longest text (learned encoder), MiniLM's maximum length otherwise.
     public func configured(for manifest: Manifest) throws -> ImageTextModelConfig {
         var config = model
@@ -42,7 +45,18 @@ public struct ImageTextRun {
             if let e = manifest.entries.first(where: { $0.label == nil }) {
                 throw ManifestError.missingField(path: manifest.url.path, line: e.line, field: "label")
             }
-            config.labels = Set(manifest.entries.compactMap(\.label)).sorted()
+            if let order = labelOrder {
+                guard Set(order).count == order.count else {
+                    throw ImageTextError.invalidConfig("the label list repeats a label; give each label once")
+                }
+                let known = Set(order)
+                if let e = manifest.entries.first(where: { !known.contains($0.label!) }) {
+                    throw ImageTextError.invalidConfig("\(manifest.url.path) line \(e.line): label \"\(e.label!)\" is not in the label list; add it there")
+                }
+                config.labels = order
+            } else {
+                config.labels = Set(manifest.entries.compactMap(\.label)).sorted()
+            }
         }
         let texts = manifest.entries.map(\.text)
         if config.textEncoder == .learned {

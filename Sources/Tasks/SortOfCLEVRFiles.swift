@@ -7,6 +7,7 @@ import Tensors
 /// Sort-of-CLEVR on disk, for people and other tools:
 ///
 ///     DIR/vocab.json                 {"words": [...], "answers": [...], "max_tokens", "kinds", "seed", "train", "test", ...}
+///     DIR/labels.txt                 the answers in class order, one per line (`crossmodal train --labels`)
 ///     DIR/<split>/images/000000.png  75×75 RGB images (split = train, test)
 ///     DIR/<split>/questions.jsonl    one question per line: image, question, answer, answer_id, kind, relational, color
 ///     DIR/<split>/scenes.jsonl       one scene per line: image and its objects (colour, shape, centre x, y)
@@ -14,7 +15,7 @@ import Tensors
 ///                                    or non-relational), for `crossmodal train --data DIR/train/manifest.jsonl`
 public enum SortOfCLEVRFiles {
     public static let vocabularyFile = "vocab.json", questionsFile = "questions.jsonl", scenesFile = "scenes.jsonl"
-    public static let manifestFile = "manifest.jsonl"
+    public static let manifestFile = "manifest.jsonl", labelsFile = "labels.txt"
     public static let imagesFolder = "images"
 
     /// Generates `train` and `test` images under `seed` (the same data as `SortOfCLEVRDataset.generate`) and
@@ -49,6 +50,7 @@ public enum SortOfCLEVRFiles {
                 kinds: QuestionKind.allCases.map(\.rawValue), maxTokens: SortOfCLEVR.maxTokens,
                 imageSize: generator.imageSize, seed: seed, train: train, test: test)
             try write(try encoder(pretty: true).encode(info), to: temporary.appendingPathComponent(vocabularyFile))
+            try write(Data(info.answers.map { $0 + "\n" }.joined().utf8), to: temporary.appendingPathComponent(labelsFile))
             if exists {
                 let old = parent.appendingPathComponent(".tmp-old-\(directory.lastPathComponent)-\(UUID().uuidString)")
                 try move(directory, to: old)

@@ -1,7 +1,8 @@
 import Foundation
 
-/// Training progress on stderr: on a terminal a single status line (bar, step/total, ETA, loss, lr)
-/// redrawn in place; otherwise a plain line every `logEvery` steps (and at the last step).
+/// Training progress on stderr: on a terminal a single status line (bar, step/total, ETA, loss, lr and the
+/// latest evaluation's metrics) redrawn in place; otherwise a plain line every `logEvery` steps (and at the
+/// last step).
 public final class ProgressReporter {
     /// How progress is shown.
     public enum Style: Sendable { case bar, lines, silent }
@@ -21,12 +22,13 @@ public final class ProgressReporter {
     public static func standardError(_ text: String) { FileHandle.standardError.write(Data(text.utf8)) }
 
     /// Reports step `step` of `total` (1-based). `startStep` and `elapsed` (seconds since this run started
-    /// at step `startStep`) give the ETA.
+    /// at step `startStep`) give the ETA; `metrics` (the latest evaluation, fractions) are shown in %.
     public func update(step: Int, total: Int, startStep: Int, elapsed: Double, loss: Float, learningRate: Float,
-                       gradNorm: Float, skipped: Bool, logEvery: Int) {
+                       gradNorm: Float, skipped: Bool, logEvery: Int, metrics: [String: Double] = [:]) {
         let done = step - startStep
         let eta = done > 0 ? elapsed / Double(done) * Double(total - step) : .nan
         let figures = "loss \(Self.format(loss)) lr \(Self.format(learningRate)) ETA \(Self.duration(eta))"
+            + metrics.keys.sorted().map { String(format: " %@ %.1f%%", $0, 100 * metrics[$0]!) }.joined()
         switch style {
         case .silent: return
         case .bar:

@@ -131,7 +131,7 @@ public final class Trainer<Model: Module> {
             try metrics.append(record)
             progress.update(step: step, total: config.steps, startStep: startStep, elapsed: record.elapsedSeconds - elapsedBefore,
                             loss: lossValue, learningRate: learningRate, gradNorm: gradNorm, skipped: skipped,
-                            logEvery: config.logEvery)
+                            logEvery: config.logEvery, metrics: summary.lastEvaluation)
             if skipped {
                 progress.message("step \(step): non-finite loss \(lossValue) or gradient norm \(gradNorm); step skipped, "
                                  + "learning rate factor now \(learningRateFactor)")

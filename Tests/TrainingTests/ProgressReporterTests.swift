@@ -21,9 +21,9 @@ final class ProgressReporterTests: XCTestCase {
                  skipped: false, logEvery: 1)
         p.message("note")
         p.update(step: 10, total: 10, startStep: 0, elapsed: 100, loss: 1, learningRate: 0.01, gradNorm: 1,
-                 skipped: false, logEvery: 1)
+                 skipped: false, logEvery: 1, metrics: ["relational": 0.5, "accuracy": 0.75])
         XCTAssertEqual(out[0], "\r\u{1B}[2K[############............] 5/10 loss 1.2500 lr 0.0100 ETA 50s")
         XCTAssertEqual(out[1], "\r\u{1B}[2Knote\n")
-        XCTAssertTrue(out[2].hasSuffix("10/10 loss 1.0000 lr 0.0100 ETA 0s\n"))
+        XCTAssertTrue(out[2].hasSuffix("10/10 loss 1.0000 lr 0.0100 ETA 0s accuracy 75.0% relational 50.0%\n"), out[2])
     }
 }
