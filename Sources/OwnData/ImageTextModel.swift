@@ -28,7 +28,7 @@ public final class ImageTextModel: Module {
         try config.validate()
         self.config = config
         let width = config.width
-        var visualDim: Int
+        let visualDim: Int
         if config.imageEncoder == .smallCNN {
             let cnn = SmallCNN()
             smallCNN = cnn
@@ -44,7 +44,7 @@ public final class ImageTextModel: Module {
             grid = (side, side)
             visualDim = EfficientNetLite0.featureDim + side * side
         }
-        var textDim: Int
+        let textDim: Int
         switch (config.textEncoder, config.finetuneEncoders) {
         case (.learned, _):
             questionEncoder = QuestionEncoder(vocabularySize: config.vocabulary.count, maxLength: config.maxTokens, width: width,
@@ -62,18 +62,7 @@ public final class ImageTextModel: Module {
             textDim = 384
         }
         let classes = config.task == .classify ? config.labels.count : 2
-        switch config.fusion {
-        case .concat:
-            fusion = ConcatFusion(visualDim: visualDim, textDim: textDim, width: width, hidden: [4 * width, 4 * width], classes: classes)
-        case .crossAttention:
-            fusion = CrossAttentionFusion(visualDim: visualDim, textDim: textDim, width: width, heads: 8, layers: 1,
-                                          kind: .crossAttention(.shared), dropout: 0, hidden: [4 * width], classes: classes)
-        case .coAttention:
-            fusion = CrossAttentionFusion(visualDim: visualDim, textDim: textDim, width: width, heads: 8, layers: 2,
-                                          kind: .coTransformer(feedForwardDim: 2 * width), dropout: 0, hidden: [4 * width], classes: classes)
-        case .dualEncoder:
-            fusion = DualEncoder(visualDim: visualDim, textDim: textDim, width: width)
-        }
+        fusion = Self.makeFusion(config.fusion, visualDim: visualDim, textDim: textDim, width: width, classes: classes)
         super.init()
         if let smallCNN { register(module: "image_encoder", smallCNN) }
         if let efficientNet = self.efficientNet {
@@ -86,6 +75,24 @@ public final class ImageTextModel: Module {
             register(module: "text_encoder", bert)
         }
         register(module: "fusion", fusion)
+    }
+
+    /// The fusion model of `kind` at `width`, as Sort-of-CLEVR's models build it: concat with a two-hidden-layer
+    /// MLP, one shared cross-attention layer or a 2-layer co-attention stack (8 heads, no dropout) with a
+    /// one-hidden-layer classifier, or the dual encoder.
+    public static func makeFusion(_ kind: ImageTextModelConfig.Fusion, visualDim: Int, textDim: Int, width: Int, classes: Int) -> any FusionModel {
+        switch kind {
+        case .concat:
+            ConcatFusion(visualDim: visualDim, textDim: textDim, width: width, hidden: [4 * width, 4 * width], classes: classes)
+        case .crossAttention:
+            CrossAttentionFusion(visualDim: visualDim, textDim: textDim, width: width, heads: 8, layers: 1,
+                                 kind: .crossAttention(.shared), dropout: 0, hidden: [4 * width], classes: classes)
+        case .coAttention:
+            CrossAttentionFusion(visualDim: visualDim, textDim: textDim, width: width, heads: 8, layers: 2,
+                                 kind: .coTransformer(feedForwardDim: 2 * width), dropout: 0, hidden: [4 * width], classes: classes)
+        case .dualEncoder:
+            DualEncoder(visualDim: visualDim, textDim: textDim, width: width)
+        }
     }
 
     /// Value of the one-hot cell entry appended to EfficientNet regions: about a region feature's norm.

@@ -2,6 +2,7 @@ import CrossModal
 import Encoders
 import Imaging
 import NN
+import OwnData
 import Tensors
 
 /// A Sort-of-CLEVR answerer: the paper's CNN over pixels gives a 5×5 grid of region features, a small
@@ -40,16 +41,11 @@ public final class SortOfCLEVRModel: Module {
             ? QuestionEncoder(vocabularySize: vocabularySize, maxLength: maxTokens, width: width, heads: 4, dropout: 0) : nil
         let (v, t) = (cnn.regionDim, frozenText?.dimension ?? width)
         switch kind {
-        case .concat:
-            fusion = ConcatFusion(visualDim: v, textDim: t, width: width, hidden: [4 * width, 4 * width], classes: answers)
         case .gridMLP:
             fusion = GridConcatFusion(visualDim: v, textDim: t, regions: 25, width: width, hidden: [4 * width, 4 * width], classes: answers)
-        case .crossAttention:
-            fusion = CrossAttentionFusion(visualDim: v, textDim: t, width: width, heads: 8, layers: 1,
-                                          kind: .crossAttention(.shared), dropout: 0, hidden: [4 * width], classes: answers)
-        case .coAttention:
-            fusion = CrossAttentionFusion(visualDim: v, textDim: t, width: width, heads: 8, layers: 2,
-                                          kind: .coTransformer(feedForwardDim: 2 * width), dropout: 0, hidden: [4 * width], classes: answers)
+        case .concat: fusion = ImageTextModel.makeFusion(.concat, visualDim: v, textDim: t, width: width, classes: answers)
+        case .crossAttention: fusion = ImageTextModel.makeFusion(.crossAttention, visualDim: v, textDim: t, width: width, classes: answers)
+        case .coAttention: fusion = ImageTextModel.makeFusion(.coAttention, visualDim: v, textDim: t, width: width, classes: answers)
         }
         super.init()
         register(module: "cnn", cnn)
