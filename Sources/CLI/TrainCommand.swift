@@ -105,7 +105,9 @@ struct TrainCommand: ParsableCommand {
         run.textsPerImage = textsPerImage
         run.skipBad = skipBad
         if let labels {
-            let text = try String(contentsOf: URL(fileURLWithPath: labels), encoding: .utf8)
+            guard let text = try? String(contentsOf: URL(fileURLWithPath: labels), encoding: .utf8) else {
+                throw CommandError("cannot read the labels file \(labels) (expected UTF-8 text, one label per line); check the --labels path")
+            }
             run.labelOrder = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         }
         let log: (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
