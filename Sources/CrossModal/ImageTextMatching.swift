@@ -63,8 +63,8 @@ public func sampleHardNegatives(
 }
 
 extension Mask {
-    /// The mask's rows (first axis) picked by `indices`.
-    func rows(_ indices: [Int]) -> Mask {
+    /// The mask's rows (first axis) picked by `indices` (a batch's pairs re-drawn from its items).
+    public func rows(_ indices: [Int]) -> Mask {
         let width = shape.count > 1 ? Shape.count(Array(shape.dropFirst())) : 1
         return Mask(shape: [indices.count] + shape.dropFirst(), indices.flatMap { values[($0 * width)..<(($0 + 1) * width)] })
     }

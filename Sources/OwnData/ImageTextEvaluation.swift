@@ -134,7 +134,7 @@ public struct ImageTextEvaluation: Codable, Equatable, Sendable {
             let texts = chunk.map(\.1)
             let batch = FusionBatch(
                 visual: indexSelect(regions, axis: 0, indices: chunk.map(\.0)), text: indexSelect(tokens, axis: 0, indices: texts),
-                textPaddingMask: Mask(shape: [texts.count, t], texts.flatMap { mask.values[($0 * t)..<(($0 + 1) * t)] }))
+                textPaddingMask: mask.rows(texts))
             let s = try model.scores(batch)
             for (k, (i, j)) in chunk.enumerated() { scores[i * m + j] = s.data[k] }
         }

@@ -53,10 +53,7 @@ public enum ImageTextLoss {
         let imageRows = all + all + negatives.imageForText, textRows = all + negatives.textForImage + all
         let pairs = FusionBatch(
             visual: indexSelect(fused.visual, axis: 0, indices: imageRows), text: indexSelect(fused.text, axis: 0, indices: textRows),
-            textPaddingMask: fused.textPaddingMask.map { mask in
-                let t = mask.shape[1]
-                return Mask(shape: [textRows.count, t], textRows.flatMap { mask.values[($0 * t)..<(($0 + 1) * t)] })
-            })
+            textPaddingMask: fused.textPaddingMask?.rows(textRows))
         return crossEntropy(try model.fusion(pairs), targets: [Int](repeating: 1, count: b) + [Int](repeating: 0, count: 2 * b))
     }
 
