@@ -50,7 +50,7 @@ python-deps:
 fixtures: python-deps
 	$(PYTHON) tools/fixtures/make_fixtures.py
 
-## libFuzzer on every parser (safetensors, torch, png, config, questions, manifest): FUZZ_RUNS inputs each (default
+## libFuzzer on every parser (safetensors, torch, png, config, manifest): FUZZ_RUNS inputs each (default
 ## 100000), seeded from the fixtures; findings land in .build-fuzz/findings/. `make test` runs a short
 ## seeded-mutation pass of the same parsers inside the test suite.
 FUZZ_RUNS ?= 100000

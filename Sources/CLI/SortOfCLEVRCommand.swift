@@ -7,7 +7,7 @@ struct SortOfCLEVRCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sort-of-clevr",
         abstract: "Sort-of-CLEVR (Santoro et al. 2017): 75×75 scenes of six coloured squares and circles with text questions.",
-        subcommands: [Generate.self, SortOfCLEVRTrainCommand.self, SortOfCLEVREvalCommand.self, SortOfCLEVRReproduceCommand.self])
+        subcommands: [Generate.self, SortOfCLEVRReproduceCommand.self])
 
     /// `crossmodal sort-of-clevr generate --out DIR`: writes the data set to disk.
     struct Generate: ParsableCommand {

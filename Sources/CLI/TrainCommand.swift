@@ -31,7 +31,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "classify (a label per image + text) or match (image–text matching and retrieval).")
     var task: ImageTextModelConfig.Task = .classify
 
-    @Option(help: "cross-attention, co-attention, concat or dual-encoder (match only).")
+    @Option(help: "cross-attention, co-attention, concat, grid-mlp (the flattened region grid ‖ pooled text → MLP) or dual-encoder (match only).")
     var fusion: ImageTextModelConfig.Fusion = .coAttention
 
     @Option(help: "efficientnet-lite0 (pretrained, features cached) or small-cnn (trained from pixels).")

@@ -3,7 +3,7 @@ import NN
 import Tensors
 
 /// Test metrics of an `ImageTextModel` on prepared data. Classification: accuracy overall, per label and per
-/// group; examples whose label training never saw count as wrong and are listed in `unseenLabels`. Matching:
+/// group (a group "a/b" counts in "a" too); examples whose label training never saw count as wrong and are listed in `unseenLabels`. Matching:
 /// recall at 1, 5 and 10 image→text (a hit when one of the image's own texts ranks in the top k among all texts)
 /// and text→image (its image among all images), over every image and text.
 public struct ImageTextEvaluation: Codable, Equatable, Sendable {
@@ -76,7 +76,7 @@ public struct ImageTextEvaluation: Codable, Equatable, Sendable {
                 if data.labels[e] < 0 { unseenLabels[name, default: 0] += 1 }
                 total[name, default: 0] += 1
                 if right { correct[name, default: 0] += 1 }
-                if let g = data.entries[e].group {
+                for g in Self.groups(data.entries[e].group) {
                     groupTotal[g, default: 0] += 1
                     if right { groupCorrect[g, default: 0] += 1 }
                 }
@@ -89,6 +89,13 @@ public struct ImageTextEvaluation: Codable, Equatable, Sendable {
         let (n, m) = (data.imageCount, data.count)
         imageToText = Self.recall(queries: n, candidates: m, score: { matrix[$0 * m + $1] }, correct: { data.imageOfExample[$1] == $0 })
         textToImage = Self.recall(queries: m, candidates: n, score: { matrix[$1 * m + $0] }, correct: { data.imageOfExample[$0] == $1 })
+    }
+
+    /// The groups an example of `group` counts in: "a/b" is in "a" and in "a/b".
+    static func groups(_ group: String?) -> [String] {
+        guard let group else { return [] }
+        let parts = group.split(separator: "/", omittingEmptySubsequences: false)
+        return parts.indices.map { parts[...$0].joined(separator: "/") }
     }
 
     /// Recall at each of `ks`: the fraction of queries whose best-scored correct candidate ranks within the top k,

@@ -5,9 +5,8 @@ import Tensors
 /// The training losses of an `ImageTextModel` on batches drawn from `ImageTextData`.
 public enum ImageTextLoss {
     /// Classification: `imagesPerStep` images drawn uniformly (with replacement) and up to `textsPerImage` of
-    /// each image's examples drawn without replacement; cross-entropy of the label logits. Draws exactly as
-    /// `SortOfCLEVRDataset.batch(imageIndices:questionsPerImage:using:)` does, so a Sort-of-CLEVR manifest
-    /// trains on the same batches as `sort-of-clevr train`.
+    /// each image's examples drawn without replacement (kept in manifest order); cross-entropy of the label
+    /// logits.
     public static func classification(_ model: ImageTextModel, data: ImageTextData, imagesPerStep: Int, textsPerImage: Int,
                                       using generator: inout RandomGenerator) throws -> Tensor {
         let images = (0..<imagesPerStep).map { _ in generator.int(below: data.imageCount) }
@@ -73,6 +72,7 @@ public enum ImageTextLoss {
         case let m as DualEncoder: (m.visualProjector, m.textProjector)
         case let m as ConcatFusion: (m.visualProjector, m.textProjector)
         case let m as CrossAttentionFusion: (m.visualProjector, m.textProjector)
+        case let m as GridConcatFusion: (m.visualProjector, m.textProjector)
         default: preconditionFailure("ImageTextLoss: unknown fusion model \(type(of: fusion))")
         }
     }

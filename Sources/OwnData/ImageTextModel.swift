@@ -9,7 +9,7 @@ import Tensors
 /// features) and one of the `CrossModal` fusion models. For `classify` it gives label logits; for `match`, one
 /// score per (image, text) pair (the dual encoder's scaled cosine, the others' match-logit margin).
 /// Keys: `image_encoder.*` and `text_encoder.*` (only for encoders inside the model: trained or fine-tuned),
-/// `fusion.*`. Built from `config` alone, in the same order and with the same widths as `SortOfCLEVRModel`.
+/// `fusion.*`. Built from `config` alone.
 public final class ImageTextModel: Module {
     public let config: ImageTextModelConfig
     public let smallCNN: SmallCNN?
@@ -56,13 +56,13 @@ public final class ImageTextModel: Module {
             questionEncoder = nil
             self.bert = bert
             textDim = bert.config.hiddenSize
-        case (.minilm, false):
+        case (.minilm, false), (.minilmClauses, _):
             questionEncoder = nil
             self.bert = nil
             textDim = 384
         }
         let classes = config.task == .classify ? config.labels.count : 2
-        fusion = Self.makeFusion(config.fusion, visualDim: visualDim, textDim: textDim, width: width, classes: classes)
+        fusion = Self.makeFusion(config, visualDim: visualDim, textDim: textDim, regions: grid.height * grid.width, classes: classes)
         super.init()
         if let smallCNN { register(module: "image_encoder", smallCNN) }
         if let efficientNet = self.efficientNet {
@@ -77,21 +77,26 @@ public final class ImageTextModel: Module {
         register(module: "fusion", fusion)
     }
 
-    /// The fusion model of `kind` at `width`, as Sort-of-CLEVR's models build it: concat with a two-hidden-layer
-    /// MLP, one shared cross-attention layer or a 2-layer co-attention stack (8 heads, no dropout) with a
-    /// one-hidden-layer classifier, or the dual encoder.
-    public static func makeFusion(_ kind: ImageTextModelConfig.Fusion, visualDim: Int, textDim: Int, width: Int, classes: Int) -> any FusionModel {
-        switch kind {
+    /// The fusion model of `config` over `regions` region tokens per image: concat or grid-MLP with a
+    /// two-hidden-layer MLP, one shared cross-attention layer or a 2-layer co-attention stack (8 heads, no
+    /// dropout) with a one-hidden-layer classifier, or the dual encoder; `heads`, `layers` and `mlpLayers`
+    /// change those numbers.
+    static func makeFusion(_ config: ImageTextModelConfig, visualDim: Int, textDim: Int, regions: Int, classes: Int) -> any FusionModel {
+        let width = config.width, heads = config.heads ?? 8
+        let mlp = { (layers: Int) in [Int](repeating: 4 * width, count: config.mlpLayers ?? layers) }
+        switch config.fusion {
         case .concat:
-            ConcatFusion(visualDim: visualDim, textDim: textDim, width: width, hidden: [4 * width, 4 * width], classes: classes)
+            return ConcatFusion(visualDim: visualDim, textDim: textDim, width: width, hidden: mlp(2), classes: classes)
+        case .gridMLP:
+            return GridConcatFusion(visualDim: visualDim, textDim: textDim, regions: regions, width: width, hidden: mlp(2), classes: classes)
         case .crossAttention:
-            CrossAttentionFusion(visualDim: visualDim, textDim: textDim, width: width, heads: 8, layers: 1,
-                                 kind: .crossAttention(.shared), dropout: 0, hidden: [4 * width], classes: classes)
+            return CrossAttentionFusion(visualDim: visualDim, textDim: textDim, width: width, heads: heads, layers: config.layers ?? 1,
+                                        kind: .crossAttention(.shared), dropout: 0, hidden: mlp(1), classes: classes)
         case .coAttention:
-            CrossAttentionFusion(visualDim: visualDim, textDim: textDim, width: width, heads: 8, layers: 2,
-                                 kind: .coTransformer(feedForwardDim: 2 * width), dropout: 0, hidden: [4 * width], classes: classes)
+            return CrossAttentionFusion(visualDim: visualDim, textDim: textDim, width: width, heads: heads, layers: config.layers ?? 2,
+                                        kind: .coTransformer(feedForwardDim: 2 * width), dropout: 0, hidden: mlp(1), classes: classes)
         case .dualEncoder:
-            DualEncoder(visualDim: visualDim, textDim: textDim, width: width)
+            return DualEncoder(visualDim: visualDim, textDim: textDim, width: width)
         }
     }
 

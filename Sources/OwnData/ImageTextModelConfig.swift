@@ -17,6 +17,8 @@ public struct ImageTextModelConfig: Codable, Equatable, Sendable {
         case coAttention = "co-attention"
         /// Pooled regions ‖ pooled text → MLP (no cross-modal attention).
         case concat
+        /// The Sort-of-CLEVR paper's CNN+MLP: the flattened region grid (positions kept) ‖ pooled text → MLP.
+        case gridMLP = "grid-mlp"
         /// CLIP-style: pooled projections compared by a scaled cosine (matching only).
         case dualEncoder = "dual-encoder"
     }
@@ -33,6 +35,10 @@ public struct ImageTextModelConfig: Codable, Equatable, Sendable {
     public enum TextEncoder: String, Codable, CaseIterable, Sendable {
         /// Pretrained all-MiniLM-L6-v2: WordPiece tokens, 384 features each (frozen unless fine-tuned).
         case minilm
+        /// Frozen all-MiniLM-L6-v2 over each comma-separated clause of a text on its own, the clauses' token
+        /// features one after another: for texts made of independent clauses ("a sneaker above a bag, a dress to
+        /// the left of a coat"), where any new combination of known clauses costs a lookup, not an encoder run.
+        case minilmClauses = "minilm-clauses"
         /// A small Transformer over a word vocabulary built from the training texts, trained with the model.
         case learned
     }
@@ -45,6 +51,12 @@ public struct ImageTextModelConfig: Codable, Equatable, Sendable {
     public var finetuneEncoders = false
     /// Fusion (and learned text encoder) width.
     public var width = 64
+    /// Attention heads of the cross-attention and co-attention fusions (nil: 8).
+    public var heads: Int?
+    /// Cross-modal layers (nil: 1 for cross-attention, 2 for co-attention).
+    public var layers: Int?
+    /// Hidden layers of the classifier MLP, each 4 × width (nil: 2 for concat and grid-MLP, 1 for the attention fusions).
+    public var mlpLayers: Int?
     /// Side of the square images the small CNN reads (images are resized to it).
     public var imageSize = 75
     /// Most tokens per text (learned: positions of the text encoder; MiniLM: its tokenizer's maximum length).
@@ -60,7 +72,7 @@ public struct ImageTextModelConfig: Codable, Equatable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case task, fusion, imageEncoder = "image_encoder", textEncoder = "text_encoder", finetuneEncoders = "finetune_encoders"
-        case width, imageSize = "image_size", maxTokens = "max_tokens", labels, vocabulary
+        case width, heads, layers, mlpLayers = "mlp_layers", imageSize = "image_size", maxTokens = "max_tokens", labels, vocabulary
     }
 
     /// Throws `ImageTextError.invalidConfig` for combinations that cannot work.
@@ -73,8 +85,14 @@ public struct ImageTextModelConfig: Codable, Equatable, Sendable {
         if task == .classify && labels.count < 2 {
             throw ImageTextError.invalidConfig("classification needs at least 2 distinct labels in the training manifest, found \(labels.count)")
         }
-        guard width >= 8, width % 8 == 0 else {
-            throw ImageTextError.invalidConfig("width must be a positive multiple of 8 (8 attention heads), found \(width)")
+        let heads = heads ?? 8
+        guard heads >= 1, width >= heads, width % heads == 0 else {
+            throw ImageTextError.invalidConfig("width must be a positive multiple of the \(heads) attention heads, found \(width)")
+        }
+        if let layers, layers < 1 { throw ImageTextError.invalidConfig("layers must be at least 1, found \(layers)") }
+        if let mlpLayers, mlpLayers < 0 { throw ImageTextError.invalidConfig("MLP layers must be 0 or more, found \(mlpLayers)") }
+        if textEncoder == .minilmClauses && finetuneEncoders {
+            throw ImageTextError.invalidConfig("minilm-clauses reads cached features of each clause and cannot be fine-tuned; use --text-encoder minilm to fine-tune MiniLM")
         }
         guard imageSize >= 16 else { throw ImageTextError.invalidConfig("image size must be at least 16, found \(imageSize)") }
         guard maxTokens >= 2 else { throw ImageTextError.invalidConfig("max tokens must be at least 2, found \(maxTokens)") }
@@ -86,5 +104,5 @@ public struct ImageTextModelConfig: Codable, Equatable, Sendable {
     /// Whether the image encoder runs inside the model (trained) rather than as cached features.
     public var imageEncoderInModel: Bool { imageEncoder == .smallCNN || finetuneEncoders }
     /// Whether the text encoder runs inside the model (trained) rather than as cached features.
-    public var textEncoderInModel: Bool { textEncoder == .learned || finetuneEncoders }
+    public var textEncoderInModel: Bool { textEncoder == .learned || (textEncoder == .minilm && finetuneEncoders) }
 }

@@ -73,13 +73,17 @@ public struct ImageTextRun {
     /// a non-empty output directory. `log` gets progress lines.
     public func run(train trainURL: URL, val valURL: URL?, existing: RunDirectory.Existing = .refuse,
                     progress: ProgressReporter = ProgressReporter(), log: @escaping (String) -> Void) throws -> Result {
-        let trainManifest = try Manifest.load(trainURL)
-        let valManifest = try valURL.map(Manifest.load)
+        try run(train: try Manifest.load(trainURL), val: try valURL.map(Manifest.load), existing: existing, progress: progress, log: log)
+    }
+
+    /// Trains on the examples of `trainManifest` (evaluating on `valManifest`): manifest files, or data a
+    /// task's generator made in memory.
+    public func run(train trainManifest: Manifest, val valManifest: Manifest?, existing: RunDirectory.Existing = .refuse,
+                    progress: ProgressReporter = ProgressReporter(), log: @escaping (String) -> Void) throws -> Result {
         let config = try configured(for: trainManifest)
         let out = URL(fileURLWithPath: training.outputDir)
         let bundle = ModelBundle(model: config, training: training, textsPerImage: textsPerImage,
-                                 trainManifest: trainURL.path, trainManifestKey: FeatureCache.key(try Data(contentsOf: trainURL)),
-                                 valManifest: valURL?.path)
+                                 trainManifest: trainManifest.name, trainManifestKey: trainManifest.key, valManifest: valManifest?.name)
         let resuming = try RunDirectory.prepare(out, for: bundle, existing: existing)
         try bundle.write(to: out)
 

@@ -16,6 +16,8 @@ public final class InputPipeline {
     private var efficientNet: FoldedEfficientNetLite0?
     private var sentenceEncoder: SentenceEncoder?
     private var wordPieces: WordPieceTokenizer?
+    /// `minilm-clauses`: token features of every clause read so far.
+    private var clauseFeatures: [String: Tensor] = [:]
     private lazy var vocabulary = WordVocabulary(words: config.vocabulary)
 
     /// Frozen-feature cache ids: bump the version when the features' meaning changes.
@@ -53,26 +55,34 @@ public final class InputPipeline {
 
     /// Reads `manifest`'s images and texts. A bad image throws `ManifestError.badImage` naming its first line,
     /// or with `skipBad` drops that image's examples and counts them. Labels map to `config.labels` (-1 when
-    /// absent or unseen). Frozen features come from (and go to) the cache.
+    /// absent or unseen). Frozen features come from (and go to) the cache. Images held in memory
+    /// (`ManifestEntry.pixels`) are used as they are, keyed in the cache by their pixels.
     public func prepare(_ manifest: Manifest, skipBad: Bool = false) throws -> ImageTextData {
         var imageIndex: [URL: Int] = [:], urls: [URL] = [], firstLine: [Int] = [], firstPath: [String] = []
+        var inMemory: [RGBImage?] = []
         for e in manifest.entries where imageIndex[e.imageURL] == nil {
             imageIndex[e.imageURL] = urls.count
             urls.append(e.imageURL)
             firstLine.append(e.line)
             firstPath.append(e.image)
+            inMemory.append(e.pixels)
         }
-        let files = Self.concurrentMap(urls) { url in Result { try ImageFile.contents(of: url) } }
-        let keys = files.map { (try? $0.get()).map(FeatureCache.key) ?? "" }
+        let files = Self.concurrentMap(Array(urls.indices)) { i in
+            inMemory[i] == nil ? Result { try ImageFile.contents(of: urls[i]) } : .success(Data())
+        }
+        let keys = files.indices.map { i in
+            inMemory[i].map(Self.cacheKey) ?? (try? files[i].get()).map(FeatureCache.key) ?? ""
+        }
         // Every image is decoded now (so a bad one names its manifest line), except frozen features already
         // cached: those are not read again. Pixels are kept at the encoder's input size.
         let frozen = config.imageEncoder == .efficientNetLite0 && !config.finetuneEncoders
         let cache = FeatureCache(encoder: Self.imageFeaturesID, root: cacheRoot)
         let side = config.imageEncoder == .smallCNN ? config.imageSize : EfficientNetLite0.imageSize
+        let decode: (Int) throws -> RGBImage = { i in try inMemory[i] ?? ImageFile.decode(try files[i].get(), path: urls[i].path) }
         let decoded = Self.concurrentMap(Array(files.indices)) { i -> Result<RGBImage?, Error> in
-            files[i].flatMap { data in
+            files[i].flatMap { _ in
                 if frozen && FileManager.default.fileExists(atPath: cache.url(key: keys[i]).path) { return .success(nil) }
-                return Result { try ImageFile.decode(data, path: urls[i].path) }.map { frozen ? nil : Self.resized($0, side: side) }
+                return Result { try decode(i) }.map { frozen ? nil : Self.resized($0, side: side) }
             }
         }
         var failure: [Int: String] = [:]
@@ -96,8 +106,7 @@ public final class InputPipeline {
 
         let images: ImageTextData.Images
         if frozen {
-            images = .features(try imageFeatures(keptURLs.map { try! files[$0].get() }, keys: keptURLs.map { keys[$0] },
-                                                 paths: keptURLs.map { urls[$0].path }))
+            images = .features(try imageFeatures(keys: keptURLs.map { keys[$0] }, decode: { try decode(keptURLs[$0]) }))
         } else {
             let pixels = keptURLs.map { try! decoded[$0].get()! }
             images = config.imageEncoder == .smallCNN ? .cnnPixels(pixels) : .imageNetPixels(pixels)
@@ -130,14 +139,43 @@ public final class InputPipeline {
         image.width == side && image.height == side ? image : image.resized(width: side, height: side)
     }
 
+    /// Text features or token ids of `texts` not in any manifest (e.g. captions a data source makes up for a
+    /// training step), padded to the longest, with their padding mask. Features come from the cache; with
+    /// `minilm-clauses` every clause seen before is held in memory, so a new caption of known clauses costs a copy.
+    public func textBatch(_ texts: [String]) throws -> (text: ImageTextBatch.Text, mask: Mask) {
+        ImageTextData.textBatch(try textInputs(texts).texts, rows: Array(texts.indices))
+    }
+
+    /// The comma-separated clauses of `text`, trimmed (the text itself when it has none).
+    static func clauses(_ text: String) -> [String] {
+        let parts = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
+        return parts.isEmpty ? [text] : parts
+    }
+
     private func textInputs(_ texts: [String], cached: Bool = true) throws -> (texts: ImageTextData.Texts, truncated: Int) {
+        if config.textEncoder == .minilmClauses {
+            let split = texts.map(Self.clauses)
+            let missing = Array(Set(split.joined()).subtracting(clauseFeatures.keys)).sorted()
+            let tokenized = try missing.map(tokenize)
+            for (clause, features) in zip(missing, try tokenFeatures(missing, cached: cached)) { clauseFeatures[clause] = features }
+            let features = split.map { parts in parts.count == 1 ? clauseFeatures[parts[0]]! : concat(parts.map { clauseFeatures[$0]! }, axis: 0) }
+            return (.features(features), tokenized.filter(\.truncated).count)
+        }
         let tokenized = try texts.map(tokenize)
         let truncated = tokenized.filter(\.truncated).count
         if config.textEncoderInModel {
             let padID = config.textEncoder == .learned ? WordVocabulary.paddingID : try miniLM().tokenizer.padID
             return (.tokens(tokenized.map(\.ids), padID: padID), truncated)
         }
+        return (.features(try tokenFeatures(texts, cached: cached)), truncated)
+    }
+
+    /// Frozen MiniLM token features [length, 384] of each text: from the cache (computing and storing what is
+    /// missing), or computed directly.
+    private func tokenFeatures(_ texts: [String], cached: Bool) throws -> [Tensor] {
+        guard !texts.isEmpty else { return [] }
         let encoder = try miniLM()
+        if wordPieces == nil { _ = try tokenize(texts[0]) }
         let compute: ([Int]) throws -> [Tensor] = { rows in
             let batch = self.wordPieces!.encodeBatch(rows.map { texts[$0] })
             let out = encoder.encode(batch).tokenFeatures
@@ -145,7 +183,7 @@ public final class InputPipeline {
                 reshape(slice(slice(out, axis: 0, r..<(r + 1)), axis: 1, 0..<batch.lengths[r]), [batch.lengths[r], out.shape[2]])
             }
         }
-        guard cached else { return (.features(try compute(Array(texts.indices))), truncated) }
+        guard cached else { return try compute(Array(texts.indices)) }
         let cache = FeatureCache(encoder: Self.textFeaturesID(maxTokens: config.maxTokens), root: cacheRoot)
         let start = Date()
         let (features, computed) = try cache.features(keys: texts.map { FeatureCache.key(Data($0.utf8)) }, batchSize: 32, compute: compute)
@@ -153,19 +191,24 @@ public final class InputPipeline {
             log(String(format: "text features: %d computed with MiniLM (%.0f texts/s), %d from the cache", computed,
                        Double(computed) / max(Date().timeIntervalSince(start), 1e-9), Set(texts).count - computed))
         }
-        return (.features(features), truncated)
+        return features
     }
 
-    /// Cached EfficientNet region features [49, 1280] of image files `data` with cache keys `keys` (decoded only
-    /// on a cache miss).
-    private func imageFeatures(_ data: [Data], keys: [String], paths: [String]) throws -> [Tensor] {
+    /// The cache key of an image held in memory: its size and pixels.
+    static func cacheKey(_ image: RGBImage) -> String {
+        FeatureCache.key(Data("rgb \(image.width)x\(image.height)\n".utf8) + Data(image.pixels))
+    }
+
+    /// Cached EfficientNet region features [49, 1280] of the images with cache keys `keys` (`decode(i)` gives
+    /// image i, called only on a cache miss).
+    private func imageFeatures(keys: [String], decode: (Int) throws -> RGBImage) throws -> [Tensor] {
         let cache = FeatureCache(encoder: Self.imageFeaturesID, root: cacheRoot)
         let start = Date()
         var last = Date()
         let side = (EfficientNetLite0.imageSize + 31) / 32
         let (features, computed) = try cache.features(
             keys: keys, shape: [side * side, EfficientNetLite0.featureDim],
-            compute: { rows in try self.efficientNetRegions(try rows.map { try ImageFile.decode(data[$0], path: paths[$0]) }) },
+            compute: { rows in try self.efficientNetRegions(try rows.map(decode)) },
             progress: { done, total in
                 guard done == total || Date().timeIntervalSince(last) > 5 else { return }
                 last = Date()

@@ -1,4 +1,5 @@
 import Foundation
+import Imaging
 
 /// One example of a data set manifest.
 public struct ManifestEntry: Equatable, Sendable {
@@ -11,26 +12,42 @@ public struct ManifestEntry: Equatable, Sendable {
     public var text: String
     /// The answer or class (classification); nil for image–text pairs.
     public var label: String?
-    /// An optional group that evaluation reports separately (e.g. a question type).
+    /// An optional group that evaluation reports separately (e.g. a question type). "a/b" is group "b" inside
+    /// group "a": evaluation reports both levels.
     public var group: String?
+    /// The image itself, for data generated in memory (then `imageURL` only names it and is never read).
+    public var pixels: RGBImage?
 
-    public init(line: Int, image: String, imageURL: URL, text: String, label: String? = nil, group: String? = nil) {
+    public init(line: Int, image: String, imageURL: URL, text: String, label: String? = nil, group: String? = nil,
+                pixels: RGBImage? = nil) {
         (self.line, self.image, self.imageURL, self.text, self.label, self.group) = (line, image, imageURL, text, label, group)
+        self.pixels = pixels
     }
 }
 
 /// A data set manifest: JSONL lines `{"image": "rel/path.png", "text": "…", "label": "…", "group": "…"}`, or a
 /// CSV file with a header naming the same columns. `image` and `text` are required; `label` (classification)
 /// and `group` are optional; other fields are ignored. Image paths are relative to the manifest's directory.
+/// A data source that generates its examples (a task's scene generator) builds a manifest in memory, its
+/// images in `ManifestEntry.pixels`: every data set reaches training, evaluation and bundles this one way.
 public struct Manifest: Sendable {
     /// The two file formats.
     public enum Format: String, Sendable { case jsonl, csv }
 
+    /// The file, or for generated data a name for it (used in messages and logs, never read).
     public let url: URL
     public let entries: [ManifestEntry]
+    /// What the data is, for model bundles: the file's path, or a generator and its settings.
+    public let name: String
+    /// Same key, same data (`FeatureCache.key` of the file's bytes, or of the generator's settings): a resumed
+    /// run must train on the data it started with.
+    public let key: String
 
-    public init(url: URL, entries: [ManifestEntry]) {
+    /// A manifest of `entries`; `name` defaults to the path of `url` and `key` to a hash of the name.
+    public init(url: URL, entries: [ManifestEntry], name: String? = nil, key: String? = nil) {
         (self.url, self.entries) = (url, entries)
+        self.name = name ?? url.path
+        self.key = key ?? FeatureCache.key(Data((name ?? url.path).utf8))
     }
 
     /// Reads and parses `url`; the format is CSV for a `.csv` file and JSONL otherwise.
@@ -42,7 +59,8 @@ public struct Manifest: Sendable {
             throw ManifestError.unreadable(path: url.path, reason: (error as NSError).localizedDescription)
         }
         let format: Format = url.pathExtension.lowercased() == "csv" ? .csv : .jsonl
-        return Manifest(url: url, entries: try parse(data, format: format, path: url.path, directory: url.deletingLastPathComponent()))
+        return Manifest(url: url, entries: try parse(data, format: format, path: url.path, directory: url.deletingLastPathComponent()),
+                        key: FeatureCache.key(data))
     }
 
     /// Parses manifest bytes (`path` names the file in errors; image paths resolve against `directory`).

@@ -28,7 +28,8 @@ public struct ModelBundle: Codable, Equatable, Sendable {
                 trainManifestKey: String, valManifest: String?) {
         (self.model, self.training, self.textsPerImage) = (model, training, textsPerImage)
         (self.trainManifest, self.trainManifestKey, self.valManifest) = (trainManifest, trainManifestKey, valManifest)
-        tokenizer = model.textEncoder == .minilm ? "all-MiniLM-L6-v2 WordPiece (model cache), at most \(model.maxTokens) tokens"
+        tokenizer = model.textEncoder != .learned
+            ? "all-MiniLM-L6-v2 WordPiece (model cache), at most \(model.maxTokens) tokens\(model.textEncoder == .minilmClauses ? " per clause" : "")"
             : "word vocabulary of \(model.vocabulary.count) entries (model.vocabulary)"
     }
 

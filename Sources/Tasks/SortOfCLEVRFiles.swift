@@ -11,14 +11,14 @@ import Tensors
 ///     DIR/<split>/images/000000.png  75×75 RGB images (split = train, test)
 ///     DIR/<split>/questions.jsonl    one question per line: image, question, answer, answer_id, kind, relational, color
 ///     DIR/<split>/scenes.jsonl       one scene per line: image and its objects (colour, shape, centre x, y)
-///     DIR/<split>/manifest.jsonl     the questions as an own-data manifest (image, text, label, group = relational
-///                                    or non-relational), for `crossmodal train --data DIR/train/manifest.jsonl`
+///     DIR/<split>/manifest.jsonl     the questions as a manifest (image, text, label, group "relational/closest"
+///                                    and so on), for `crossmodal train --data DIR/train/manifest.jsonl`
 public enum SortOfCLEVRFiles {
     public static let vocabularyFile = "vocab.json", questionsFile = "questions.jsonl", scenesFile = "scenes.jsonl"
     public static let manifestFile = "manifest.jsonl", labelsFile = "labels.txt"
     public static let imagesFolder = "images"
 
-    /// Generates `train` and `test` images under `seed` (the same data as `SortOfCLEVRDataset.generate`) and
+    /// Generates `train` and `test` images under `seed` (the same data as `SortOfCLEVRSource.manifest`) and
     /// writes them to `directory` atomically: everything goes into a temporary directory next to it that is
     /// renamed into place at the end, replacing an earlier dataset there. `progress(split, done, total)` is
     /// called after every image.
@@ -65,88 +65,6 @@ public enum SortOfCLEVRFiles {
         }
     }
 
-    /// Reads one split written by `generate` (images, questions and scenes), checking every record.
-    public static func load(_ directory: URL, split: SortOfCLEVR.Split) throws -> SortOfCLEVRDataset {
-        let vocabularyURL = directory.appendingPathComponent(vocabularyFile)
-        let vocabulary = try parseVocabulary(try read(vocabularyURL), path: vocabularyURL.path)
-        let folder = directory.appendingPathComponent(split.rawValue)
-        let questionsURL = folder.appendingPathComponent(questionsFile)
-        let (imageNames, questions, owners) = try parseQuestions(try read(questionsURL), path: questionsURL.path)
-        var images: [RGBImage] = []
-        do {
-            images = try imageNames.map { try PNG.read(folder.appendingPathComponent($0)) }
-        } catch let error as ImageError {
-            throw SortOfCLEVRError.invalidDataset(path: folder.path, reason: "\(error)")
-        }
-        var scenes: [SortOfCLEVRScene] = []
-        let scenesURL = folder.appendingPathComponent(scenesFile)
-        if FileManager.default.fileExists(atPath: scenesURL.path) {
-            var byImage: [String: SortOfCLEVRScene] = [:]
-            for (n, line) in lines(try read(scenesURL)).enumerated() {
-                guard let record = try? JSONDecoder().decode(SceneRecord.self, from: Data(line.utf8)) else {
-                    throw SortOfCLEVRError.invalidDataset(path: "\(scenesURL.path) line \(n + 1)", reason: "expected a JSON scene record")
-                }
-                byImage[record.image] = record.scene
-            }
-            scenes = try imageNames.map { name in
-                guard let scene = byImage[name] else {
-                    throw SortOfCLEVRError.invalidDataset(path: scenesURL.path, reason: "no scene for \(name)")
-                }
-                return scene
-            }
-        }
-        return SortOfCLEVRDataset(images: images, questions: questions, imageOfQuestion: owners, scenes: scenes, vocabulary: vocabulary)
-    }
-
-    /// Parses a `vocab.json` file: its answers must be this version's and its words a valid vocabulary.
-    static func parseVocabulary(_ data: Data, path: String) throws -> WordVocabulary {
-        let info: VocabularyFile
-        do {
-            info = try JSONDecoder().decode(VocabularyFile.self, from: data)
-        } catch {
-            throw SortOfCLEVRError.invalidDataset(path: path, reason: "\(error)")
-        }
-        guard info.answers == SortOfCLEVRAnswer.allCases.map(\.description) else {
-            throw SortOfCLEVRError.invalidDataset(
-                path: path, reason: "answers are \(info.answers), expected \(SortOfCLEVRAnswer.allCases.map(\.description))")
-        }
-        guard let vocabulary = WordVocabulary(words: info.words) else {
-            throw SortOfCLEVRError.invalidDataset(path: path, reason: "words must start with [PAD], [UNK] and not repeat")
-        }
-        return vocabulary
-    }
-
-    /// Parses the lines of a `questions.jsonl` file: the image names in order of first use, the questions,
-    /// and the index (into the names) of each question's image. Throws `invalidDataset` naming the line.
-    static func parseQuestions(_ data: Data, path: String) throws
-        -> (imageNames: [String], questions: [SortOfCLEVRQuestion], imageOfQuestion: [Int]) {
-        var imageNames: [String] = [], imageIndex: [String: Int] = [:]
-        var questions: [SortOfCLEVRQuestion] = [], owners: [Int] = []
-        for (n, line) in lines(data).enumerated() {
-            let location = "\(path) line \(n + 1)"
-            guard let record = try? JSONDecoder().decode(QuestionRecord.self, from: Data(line.utf8)) else {
-                throw SortOfCLEVRError.invalidDataset(path: location, reason: "expected a JSON question record, found \(line.prefix(80))")
-            }
-            guard let kind = QuestionKind(rawValue: record.kind), let color = SortOfCLEVRColor(rawValue: record.color),
-                  let answer = SortOfCLEVRAnswer(text: record.answer), record.question == kind.text(color: color)
-            else {
-                throw SortOfCLEVRError.invalidDataset(path: location, reason: "unknown kind, colour or answer, or a question that does not match its kind and colour: \(line.prefix(120))")
-            }
-            let parts = record.image.split(separator: "/", omittingEmptySubsequences: false)
-            guard parts.count == 2, parts[0] == imagesFolder, parts[1].hasSuffix(".png"), !parts[1].hasPrefix(".") else {
-                throw SortOfCLEVRError.invalidDataset(
-                    path: location, reason: "image must be a file in the split's \(imagesFolder)/ folder such as \"\(imagesFolder)/000000.png\", found \"\(record.image.prefix(80))\"")
-            }
-            if imageIndex[record.image] == nil {
-                imageIndex[record.image] = imageNames.count
-                imageNames.append(record.image)
-            }
-            questions.append(SortOfCLEVRQuestion(kind: kind, color: color, answer: answer))
-            owners.append(imageIndex[record.image]!)
-        }
-        return (imageNames, questions, owners)
-    }
-
     private static func writeSplit(_ split: SortOfCLEVR.Split, count: Int, seed: UInt64, generator: SortOfCLEVRGenerator,
                                    to root: URL, progress: (Int) -> Void) throws {
         let folder = root.appendingPathComponent(split.rawValue), images = folder.appendingPathComponent(imagesFolder)
@@ -159,7 +77,7 @@ public enum SortOfCLEVRFiles {
         var questionLines = Data(), sceneLines = Data(), manifest: [ManifestEntry] = []
         for i in 0..<count {
             let (scene, questions) = generator.example(seed: seed, split: split, index: i)
-            let name = "\(imagesFolder)/\(String(format: "%06d", i)).png"
+            let name = SortOfCLEVRSource.imageName(i)
             let url = folder.appendingPathComponent(name)
             do {
                 try write(try PNG.encode(scene.render(), path: url.path), to: url)
@@ -171,9 +89,8 @@ public enum SortOfCLEVRFiles {
                     image: name, question: q.text, answer: q.answer.description, answerID: q.answer.rawValue,
                     kind: q.kind.rawValue, relational: q.kind.isRelational, color: q.color.rawValue)
                 questionLines += try json.encode(record) + Data("\n".utf8)
-                manifest.append(ManifestEntry(line: manifest.count + 1, image: name, imageURL: url, text: q.text, label: q.answer.description,
-                                              group: q.kind.isRelational ? "relational" : "non-relational"))
             }
+            manifest += SortOfCLEVRSource.entries(image: i, questions: questions, folder: folder, firstLine: manifest.count + 1)
             sceneLines += try json.encode(SceneRecord(image: name, scene: scene)) + Data("\n".utf8)
             progress(i + 1)
         }
@@ -186,7 +103,7 @@ public enum SortOfCLEVRFiles {
         }
     }
 
-    private struct QuestionRecord: Codable {
+    private struct QuestionRecord: Encodable {
         var image, question, answer: String
         var answerID: Int
         var kind: String
@@ -198,12 +115,12 @@ public enum SortOfCLEVRFiles {
         }
     }
 
-    private struct SceneRecord: Codable {
+    private struct SceneRecord: Encodable {
         var image: String
         var scene: SortOfCLEVRScene
     }
 
-    private struct VocabularyFile: Codable {
+    private struct VocabularyFile: Encodable {
         var words, answers, kinds: [String]
         var maxTokens, imageSize: Int
         var seed: UInt64
@@ -226,18 +143,6 @@ public enum SortOfCLEVRFiles {
         } catch {
             throw SortOfCLEVRError.unwritable(path: url.path, reason: fileErrorReason(error, url: url))
         }
-    }
-
-    private static func read(_ url: URL) throws -> Data {
-        do {
-            return try Data(contentsOf: url)
-        } catch {
-            throw SortOfCLEVRError.invalidDataset(path: url.path, reason: "cannot read it: \(fileErrorReason(error, url: url))")
-        }
-    }
-
-    private static func lines(_ data: Data) -> [Substring] {
-        String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: true)
     }
 
     private static func move(_ from: URL, to: URL) throws {

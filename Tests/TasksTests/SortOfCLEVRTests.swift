@@ -1,11 +1,12 @@
 import Encoders
 import Foundation
 import Imaging
+import OwnData
 import Tasks
 import Tensors
 import XCTest
 
-/// The Sort-of-CLEVR generator, questions, vocabulary, dataset batches and files. Answers are checked against
+/// The Sort-of-CLEVR generator, questions and vocabulary. Answers are checked against
 /// an independent recomputation from the object list (and the objects against the rendered pixels).
 final class SortOfCLEVRTests: XCTestCase {
     private let generator = SortOfCLEVRGenerator()
@@ -15,15 +16,14 @@ final class SortOfCLEVRTests: XCTestCase {
     }
 
     func testSeededDeterminism() {
-        let a = SortOfCLEVRDataset.generate(count: 20, seed: 7, split: .train)
-        let b = SortOfCLEVRDataset.generate(count: 20, seed: 7, split: .train)
-        XCTAssertEqual(a.scenes, b.scenes)
-        XCTAssertEqual(a.questions, b.questions)
-        XCTAssertEqual(a.images, b.images)
-        let longer = SortOfCLEVRDataset.generate(count: 30, seed: 7, split: .train)
-        XCTAssertEqual(Array(longer.scenes.prefix(20)), a.scenes, "image i does not depend on the count")
-        XCTAssertNotEqual(SortOfCLEVRDataset.generate(count: 20, seed: 8, split: .train).scenes, a.scenes)
-        XCTAssertNotEqual(SortOfCLEVRDataset.generate(count: 20, seed: 7, split: .test).scenes, a.scenes)
+        let a = SortOfCLEVRSource.manifest(.train, count: 20, seed: 7)
+        XCTAssertEqual(a.entries, SortOfCLEVRSource.manifest(.train, count: 20, seed: 7).entries)
+        XCTAssertEqual(a.key, SortOfCLEVRSource.manifest(.train, count: 20, seed: 7).key)
+        let longer = SortOfCLEVRSource.manifest(.train, count: 30, seed: 7)
+        XCTAssertEqual(Array(longer.entries.prefix(400)), a.entries, "image i does not depend on the count")
+        XCTAssertNotEqual(longer.key, a.key)
+        XCTAssertNotEqual(SortOfCLEVRSource.manifest(.train, count: 20, seed: 8).entries.map(\.pixels), a.entries.map(\.pixels))
+        XCTAssertNotEqual(SortOfCLEVRSource.manifest(.test, count: 20, seed: 7).entries.map(\.pixels), a.entries.map(\.pixels))
     }
 
     func testScenesHaveSixUniqueColoursWithoutOverlapInsideTheImage() {
@@ -142,78 +142,5 @@ final class SortOfCLEVRTests: XCTestCase {
         let json = try! JSONEncoder().encode(vocabulary)
         XCTAssertEqual(try! JSONDecoder().decode(WordVocabulary.self, from: json), vocabulary)
         XCTAssertThrowsError(try JSONDecoder().decode(WordVocabulary.self, from: Data(#"["a","b"]"#.utf8)))
-    }
-
-    func testBatches() {
-        let data = SortOfCLEVRDataset.generate(count: 6, seed: 3, split: .test)
-        XCTAssertEqual(data.questions.count, 120)
-        let batch = data.batch(indices: [0, 25, 119])
-        XCTAssertEqual(batch.images.shape, [3, 3, 75, 75])
-        XCTAssertEqual(batch.tokens.count, 3 * data.maxTokens)
-        XCTAssertEqual(batch.mask.shape, [3, data.maxTokens])
-        XCTAssertEqual(batch.answers, [0, 25, 119].map { data.questions[$0].answer.rawValue })
-        XCTAssertEqual(batch.kinds, [0, 25, 119].map { data.questions[$0].kind })
-        XCTAssertEqual(Array(batch.images.scalars[(3 * 75 * 75)..<(6 * 75 * 75)]), data.images[1].tensor().scalars)
-        let q = data.questions[25]
-        let row = Array(batch.tokens[data.maxTokens..<(2 * data.maxTokens)])
-        XCTAssertEqual(data.vocabulary.decode(row), q.text.lowercased())
-        let length = WordVocabulary.tokens(q.text).count
-        XCTAssertEqual(Array(batch.mask.values[data.maxTokens..<(2 * data.maxTokens)]), (0..<data.maxTokens).map { $0 >= length })
-
-        let byImage = data.batch(imageIndices: [4, 1])
-        XCTAssertEqual(byImage.images.shape, [2, 3, 75, 75])
-        XCTAssertEqual(byImage.count, 40)
-        XCTAssertEqual(byImage.imageOfQuestion, Array(repeating: 0, count: 20) + Array(repeating: 1, count: 20))
-        XCTAssertEqual(byImage.answers, (data.questionsOfImage[4] + data.questionsOfImage[1]).map { data.questions[$0].answer.rawValue })
-        XCTAssertEqual(Array(byImage.images.scalars[0..<(3 * 75 * 75)]), data.images[4].tensor().scalars)
-    }
-
-    func testGeneratedFilesReadBack() throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("SortOfCLEVRTests-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: root) }
-        let out = root.appendingPathComponent("data")
-        var reported: [String] = []
-        try SortOfCLEVRFiles.generate(to: out, train: 5, test: 3, seed: 11) { split, done, total in
-            reported.append("\(split.rawValue) \(done)/\(total)")
-        }
-        XCTAssertEqual(reported.last, "test 3/3")
-        XCTAssertTrue(reported.contains("train 5/5"))
-        for (split, count) in [(SortOfCLEVR.Split.train, 5), (.test, 3)] {
-            let loaded = try SortOfCLEVRFiles.load(out, split: split)
-            let fresh = SortOfCLEVRDataset.generate(count: count, seed: 11, split: split)
-            XCTAssertEqual(loaded.images, fresh.images, "\(split) PNGs decode to the rendered images")
-            XCTAssertEqual(loaded.questions, fresh.questions)
-            XCTAssertEqual(loaded.imageOfQuestion, fresh.imageOfQuestion)
-            XCTAssertEqual(loaded.scenes, fresh.scenes)
-            XCTAssertEqual(loaded.vocabulary, SortOfCLEVR.vocabulary)
-            XCTAssertEqual(try PNG.read(out.appendingPathComponent("\(split.rawValue)/images/000000.png")), fresh.images[0])
-        }
-        let firstLine = try String(contentsOf: out.appendingPathComponent("train/questions.jsonl"), encoding: .utf8)
-            .split(separator: "\n")[0]
-        let record = try JSONSerialization.jsonObject(with: Data(firstLine.utf8)) as! [String: Any]
-        XCTAssertEqual(Set(record.keys), ["image", "question", "answer", "answer_id", "kind", "relational", "color"])
-        XCTAssertEqual(record["image"] as? String, "images/000000.png")
-
-        // Regenerating replaces the data set; no temporary directory is left behind.
-        try SortOfCLEVRFiles.generate(to: out, train: 2, test: 1, seed: 12)
-        XCTAssertEqual(try SortOfCLEVRFiles.load(out, split: .train).images.count, 2)
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: root.path), ["data"])
-
-        // A directory holding something else is refused, untouched.
-        let other = root.appendingPathComponent("other")
-        try FileManager.default.createDirectory(at: other, withIntermediateDirectories: true)
-        try Data("keep".utf8).write(to: other.appendingPathComponent("notes.txt"))
-        XCTAssertThrowsError(try SortOfCLEVRFiles.generate(to: other, train: 1, test: 1)) { error in
-            XCTAssertEqual(error as? SortOfCLEVRError, .outputNotEmpty(path: other.path))
-        }
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: other.path), ["notes.txt"])
-
-        // A corrupted questions file is a typed error naming the line.
-        let questions = out.appendingPathComponent("test/questions.jsonl")
-        try (Data("{\"nonsense\": 1}\n".utf8)).write(to: questions)
-        XCTAssertThrowsError(try SortOfCLEVRFiles.load(out, split: .test)) { error in
-            guard case let .invalidDataset(path, _)? = error as? SortOfCLEVRError else { return XCTFail("\(error)") }
-            XCTAssertTrue(path.hasSuffix("questions.jsonl line 1"), path)
-        }
     }
 }

@@ -6,17 +6,16 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 RUNS=${1:-100000}
-TARGETS=${2:-${FUZZ_TARGETS:-safetensors torch png config questions manifest}}
+TARGETS=${2:-${FUZZ_TARGETS:-safetensors torch png config manifest}}
 FUZZERS=.build-fuzz/fuzzers
 declare -A SEEDS=(
   [safetensors]="Tests/TensorsTests/Fixtures Tests/TorchFilesTests/Fixtures/state_expected.safetensors"
   [torch]="Tests/TorchFilesTests/Fixtures"
   [png]="Tests/ImagingTests/Fixtures"
   [config]="tools/fuzz/seeds/config"
-  [questions]="tools/fuzz/seeds/questions"
   [manifest]="tools/fuzz/seeds/manifest"
 )
-declare -A PATTERN=([safetensors]='*.safetensors' [torch]='*.pt' [png]='*.png' [config]='*' [questions]='*' [manifest]='*')
+declare -A PATTERN=([safetensors]='*.safetensors' [torch]='*.pt' [png]='*.png' [config]='*' [manifest]='*')
 # Traps go to libFuzzer/ASan (not Swift's backtracer, which races ASan); dependency leaks are suppressed.
 export SWIFT_BACKTRACE=enable=no
 export LSAN_OPTIONS=suppressions=$PWD/tools/fuzz/lsan.supp:print_suppressions=0

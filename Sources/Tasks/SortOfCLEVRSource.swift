@@ -1,0 +1,58 @@
+import Foundation
+import Imaging
+import OwnData
+
+/// Sort-of-CLEVR as a data source of the one training path: a split's generated images and questions as a
+/// manifest held in memory (the same examples, in the same order, as the `manifest.jsonl` that
+/// `SortOfCLEVRFiles.generate` writes), and the model configs the reproduction compares.
+public enum SortOfCLEVRSource {
+    /// The answers in class order (`labels.txt`, the paper's order), so class indices never depend on the data.
+    public static let labels = SortOfCLEVRAnswer.allCases.map(\.description)
+
+    /// `count` generated images of `split` under `seed` with their questions, each image in memory. Image `i`
+    /// depends only on (`seed`, `split`, `i`), so the first images are the same whatever `count` is.
+    public static func manifest(_ split: SortOfCLEVR.Split, count: Int, seed: UInt64,
+                                generator: SortOfCLEVRGenerator = SortOfCLEVRGenerator()) -> Manifest {
+        let name = "sort-of-clevr \(split.rawValue) split: \(count) images generated with data seed \(seed)"
+        let settings = "\(name) size \(generator.imageSize) object \(generator.objectSize) gap \(generator.gap) "
+            + "questions \(generator.nonRelational)+\(generator.relational) v1"
+        let folder = URL(fileURLWithPath: "/generated/sort-of-clevr-\(seed)/\(split.rawValue)")
+        var entries: [ManifestEntry] = []
+        for i in 0..<count {
+            let (scene, questions) = generator.example(seed: seed, split: split, index: i)
+            entries += Self.entries(image: i, questions: questions, folder: folder, firstLine: entries.count + 1, pixels: scene.render())
+        }
+        return Manifest(url: folder.appendingPathComponent("manifest.jsonl"), entries: entries, name: name,
+                        key: FeatureCache.key(Data(settings.utf8)))
+    }
+
+    /// The manifest entries of image `image`'s questions: text, answer label and group "relational/<kind>" or
+    /// "non-relational/<kind>" (evaluation reports both levels), the image at `images/<6 digits>.png` in `folder`.
+    static func entries(image: Int, questions: [SortOfCLEVRQuestion], folder: URL, firstLine: Int, pixels: RGBImage? = nil)
+        -> [ManifestEntry] {
+        let name = imageName(image)
+        return questions.enumerated().map { n, q in
+            ManifestEntry(line: firstLine + n, image: name, imageURL: folder.appendingPathComponent(name), text: q.text,
+                          label: q.answer.description, group: group(q.kind), pixels: pixels)
+        }
+    }
+
+    /// An image's path inside its split folder.
+    static func imageName(_ image: Int) -> String { "\(SortOfCLEVRFiles.imagesFolder)/\(String(format: "%06d", image)).png" }
+
+    /// The evaluation group of a question kind.
+    public static func group(_ kind: QuestionKind) -> String { (kind.isRelational ? "relational/" : "non-relational/") + kind.rawValue }
+
+    /// The model the reproduction trains for `fusion`: the paper's small CNN over 75×75 pixels, a learned question
+    /// encoder or frozen MiniLM, `width` wide, answering with `labels`.
+    public static func model(_ fusion: ImageTextModelConfig.Fusion, textEncoder: ImageTextModelConfig.TextEncoder = .learned,
+                             width: Int = 64) -> ImageTextModelConfig {
+        var config = ImageTextModelConfig(task: .classify, fusion: fusion, imageEncoder: .smallCNN, textEncoder: textEncoder)
+        config.width = width
+        config.imageSize = SortOfCLEVRGenerator().imageSize
+        return config
+    }
+
+    /// The fusions the reproduction compares (the dual encoder cannot answer questions).
+    public static let fusions: [ImageTextModelConfig.Fusion] = [.concat, .gridMLP, .crossAttention, .coAttention]
+}

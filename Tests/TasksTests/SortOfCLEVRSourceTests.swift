@@ -1,0 +1,101 @@
+import Foundation
+import Imaging
+import OwnData
+import Tasks
+import Training
+import XCTest
+
+/// Sort-of-CLEVR through the one training path: the generated source trains every model the task compares
+/// exactly as the task's own model and experiment code did before it was folded into `crossmodal train`, the
+/// generated files train the same model step for step, and every run is a model bundle that predicts.
+final class SortOfCLEVRSourceTests: XCTestCase {
+    private let train = SortOfCLEVRSource.manifest(.train, count: 12, seed: 3)
+    private let test = SortOfCLEVRSource.manifest(.test, count: 4, seed: 3)
+
+    /// The per-step losses and the relational / non-relational test accuracy that `SortOfCLEVRExperiment` (the
+    /// task's own training code, removed in this change) printed at commit 3a84c3e for 12 training and 4 test
+    /// images of data seed 3: 8 steps of 4 images × 5 questions, width 16, learning rate 1e-3 after 2 warm-up steps.
+    private let before: [ImageTextModelConfig.Fusion: (losses: [Float], relational: Double, nonRelational: Double)] = [
+        .concat: ([2.5374036, 2.4834533, 2.5298615, 2.4968736, 2.480269, 2.4699175, 2.466013, 2.4482615], 0.0, 0.15),
+        .gridMLP: ([2.500278, 2.5174832, 2.5178306, 2.4660003, 2.4511707, 2.424441, 2.3907797, 2.4183345], 0.3, 0.125),
+        .crossAttention: ([2.4718072, 2.4556532, 2.4355826, 2.4566622, 2.4238367, 2.4887402, 2.4148803, 2.4105928], 0.325, 0.275),
+        .coAttention: ([2.5103974, 2.460557, 2.4541745, 2.4612737, 2.4236321, 2.441242, 2.3780863, 2.343457], 0.275, 0.275),
+    ]
+
+    private func run(_ fusion: ImageTextModelConfig.Fusion, train: Manifest, test: Manifest, out: URL) throws -> ImageTextRun.Result {
+        var config = TrainingConfig()
+        (config.steps, config.learningRate, config.warmupSteps, config.batchSize, config.evalEvery) = (8, 1e-3, 2, 4, 4)
+        config.outputDir = out.path
+        var run = ImageTextRun(model: SortOfCLEVRSource.model(fusion, width: 16), training: config)
+        run.textsPerImage = 5
+        run.labelOrder = SortOfCLEVRSource.labels
+        return try run.run(train: train, val: test, progress: ProgressReporter(style: .silent), log: { _ in })
+    }
+
+    private func temporaryDirectory() -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("soc-source-\(UUID())")
+        addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
+        return dir
+    }
+
+    func testEveryFusionTrainsAsTheTasksOwnCodeDid() throws {
+        let dir = temporaryDirectory()
+        for fusion in SortOfCLEVRSource.fusions {
+            let result = try run(fusion, train: train, test: test, out: dir.appendingPathComponent(fusion.rawValue))
+            let reference = try XCTUnwrap(before[fusion])
+            XCTAssertEqual(result.summary.losses.count, reference.losses.count)
+            for (step, (a, b)) in zip(result.summary.losses, reference.losses).enumerated() {
+                XCTAssertEqual(a, b, accuracy: 1e-5 * abs(b), "\(fusion.rawValue) step \(step)")
+            }
+            let record = SortOfCLEVRRun(result, directory: dir.appendingPathComponent(fusion.rawValue))
+            XCTAssertEqual(record.accuracy(relational: true), reference.relational, "\(fusion.rawValue)")
+            XCTAssertEqual(record.accuracy(relational: false), reference.nonRelational, "\(fusion.rawValue)")
+            XCTAssertEqual(result.bundle.model.vocabulary, SortOfCLEVR.vocabulary.words)
+        }
+    }
+
+    func testGeneratedFilesTrainTheSameModelStepForStep() throws {
+        let dir = temporaryDirectory()
+        try SortOfCLEVRFiles.generate(to: dir.appendingPathComponent("data"), train: 12, test: 4, seed: 3)
+        let files = try run(.coAttention, train: Manifest.load(dir.appendingPathComponent("data/train/manifest.jsonl")),
+                            test: Manifest.load(dir.appendingPathComponent("data/test/manifest.jsonl")), out: dir.appendingPathComponent("files"))
+        let memory = try run(.coAttention, train: train, test: test, out: dir.appendingPathComponent("memory"))
+        XCTAssertEqual(files.summary.losses, memory.summary.losses)
+        XCTAssertEqual(files.evaluation, memory.evaluation)
+    }
+
+    func testEachRunIsABundleThatAnswersAndReportsPerQuestionKind() throws {
+        let dir = temporaryDirectory()
+        let out = dir.appendingPathComponent("co-attention")
+        let result = try run(.coAttention, train: train, test: test, out: out)
+        let evaluation = try XCTUnwrap(result.evaluation)
+        XCTAssertEqual(evaluation.groupTotal["relational"], 40)
+        XCTAssertEqual(evaluation.groupTotal["non-relational"], 40)
+        XCTAssertEqual(QuestionKind.allCases.map { evaluation.groupTotal[SortOfCLEVRSource.group($0)] ?? 0 }.reduce(0, +), 80)
+
+        let (bundle, model) = try ModelBundle.load(out)
+        XCTAssertEqual(bundle.model.labels, SortOfCLEVRSource.labels)
+        XCTAssertTrue(bundle.trainManifest.hasPrefix("sort-of-clevr train split: 12 images"), bundle.trainManifest)
+        let entry = test.entries[0]
+        let answers = try ImageTextPredictor(model: model).answer(image: XCTUnwrap(entry.pixels), text: entry.text, topK: 3)
+        XCTAssertEqual(answers.count, 3)
+        XCTAssertTrue(answers.allSatisfy { SortOfCLEVRSource.labels.contains($0.label) })
+
+        let record = SortOfCLEVRRun(result, directory: out)
+        XCTAssertEqual(record.losses.count, 8)
+        XCTAssertEqual(record.evaluations.map { $0[0] }, [4, 8], "relational and non-relational accuracy at each evaluation")
+        XCTAssertEqual(record.bundle, out.path)
+        try SortOfCLEVRReport.write([record], to: dir)
+        for file in ["results.json", "loss-curves.png", "relational-curves.png", "non-relational-curves.png"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: dir.appendingPathComponent(file).path), file)
+        }
+        let table = SortOfCLEVRReport.table([record])
+        XCTAssertTrue(table.contains("co-attention") && table.contains(" horizontal   vertical    closest"), table)
+        var timed = record  // time to a target: the first evaluation at or above it
+        timed.evaluations = [[2, 10, 0.5, 0.96], [4, 20, 0.92, 0.99]]
+        XCTAssertEqual(timed.secondsUntil(0.95, relational: false), 10)
+        XCTAssertEqual(timed.secondsUntil(0.90, relational: true), 20)
+        XCTAssertNil(timed.secondsUntil(0.95, relational: true))
+        XCTAssertTrue(SortOfCLEVRReport.table([timed]).hasSuffix("10        20         —"), SortOfCLEVRReport.table([timed]))
+    }
+}
