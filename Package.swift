@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "Imaging", targets: ["Imaging"]),
         .library(name: "Encoders", targets: ["Encoders"]),
         .library(name: "OwnData", targets: ["OwnData"]),
+        .library(name: "Benchmarks", targets: ["Benchmarks"]),
         .executable(name: "crossmodal", targets: ["CLI"]),
     ],
     dependencies: [
@@ -50,9 +51,10 @@ let package = Package(
         .target(name: "Encoders", dependencies: ["Tensors", "NN", "TorchFiles", "Imaging"]),
         .target(name: "OwnData", dependencies: ["Tensors", "NN", "CrossModal", "Encoders", "Imaging", "Training"]),
         .target(name: "Tasks", dependencies: ["Tensors", "NN", "CrossModal", "Encoders", "Imaging", "Training", "OwnData"]),
+        .target(name: "Benchmarks", dependencies: ["Tensors", "NN", "Optim", "CrossModal"]),
         .executableTarget(
             name: "CLI",
-            dependencies: ["Tensors", "NN", "Optim", "Training", "CrossModal", "OwnData", "Tasks", "Imaging", "Encoders", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["Tensors", "NN", "Optim", "Training", "CrossModal", "OwnData", "Tasks", "Imaging", "Encoders", "Benchmarks", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // A child process that the kill -9 tests (TrainingTests) start and kill; not a user tool.
         .executableTarget(name: "ReliabilityProbe", dependencies: ["Training", "NN", "Tensors"]),
         .target(name: "TestSupport", dependencies: ["Tensors"], path: "Tests/TestSupport"),

@@ -12,7 +12,7 @@ struct SortOfCLEVRCommand: ParsableCommand {
     /// `crossmodal sort-of-clevr generate --out DIR`: writes the data set to disk.
     struct Generate: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Writes PNG images, questions.jsonl and scenes.jsonl per split, and vocab.json, to a directory.",
+            abstract: "Writes PNG images, manifest.jsonl and scenes.jsonl per split, and labels.txt, to a directory.",
             discussion: "The directory is written atomically (a temporary directory renamed into place) and replaces an "
                 + "earlier Sort-of-CLEVR data set there; any other non-empty directory is refused. Each split's images "
                 + "depend only on the seed, so the first N images are the same for any --train / --test count.")

@@ -37,7 +37,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "efficientnet-lite0 (pretrained, features cached) or small-cnn (trained from pixels).")
     var imageEncoder: ImageTextModelConfig.ImageEncoder = .efficientNetLite0
 
-    @Option(help: "minilm (pretrained, features cached) or learned (a small Transformer over the training words).")
+    @Option(help: "minilm (pretrained, features cached), minilm-clauses (MiniLM per comma-separated clause, for captions of independent clauses) or learned (a small Transformer over the training words).")
     var textEncoder: ImageTextModelConfig.TextEncoder = .minilm
 
     @Flag(help: "Train through the pretrained encoders instead of caching their features (much slower).")
@@ -66,6 +66,15 @@ struct TrainCommand: ParsableCommand {
 
     @Option(help: "Fusion width.")
     var width = 64
+
+    @Option(help: "Attention heads of cross-attention and co-attention (default 8).")
+    var heads: Int?
+
+    @Option(help: "Cross-modal layers (default 1 for cross-attention, 2 for co-attention).")
+    var layers: Int?
+
+    @Option(help: "Hidden layers of the classifier MLP (default 2 for concat and grid-mlp, 1 for the attention fusions).")
+    var mlpLayers: Int?
 
     @Option(help: "Side of the square images the small CNN reads.")
     var imageSize = 75
@@ -100,6 +109,7 @@ struct TrainCommand: ParsableCommand {
         var model = ImageTextModelConfig(task: task, fusion: fusion, imageEncoder: imageEncoder, textEncoder: textEncoder)
         model.finetuneEncoders = finetuneEncoders
         model.width = width
+        (model.heads, model.layers, model.mlpLayers) = (heads, layers, mlpLayers)
         model.imageSize = imageSize
         var run = ImageTextRun(model: model, training: training)
         run.textsPerImage = textsPerImage

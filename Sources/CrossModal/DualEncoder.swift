@@ -56,7 +56,7 @@ public final class DualEncoder: Module, FusionModel {
     }
 
     /// exp(logit_scale clamped at ln 100): the inverse temperature (no gradient while clamped).
-    private var scale: Tensor {
+    public var scale: Tensor {
         exp(minimum(logitScale, Tensor(Self.maxLogitScale)))
     }
 }

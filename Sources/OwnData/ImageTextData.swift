@@ -21,6 +21,14 @@ public struct ImageTextData {
         case tokens([[Int]], padID: Int)
         /// Frozen token features [length, D] per text.
         case features([Tensor])
+
+        /// Number of texts.
+        public var count: Int {
+            switch self {
+            case let .tokens(all, _): all.count
+            case let .features(all): all.count
+            }
+        }
     }
 
     /// The examples kept (bad images skipped), in manifest order.

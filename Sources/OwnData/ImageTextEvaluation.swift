@@ -85,7 +85,7 @@ public struct ImageTextEvaluation: Codable, Equatable, Sendable {
     }
 
     private mutating func retrieve(_ model: ImageTextModel, _ data: ImageTextData, _ imagesPerBatch: Int) throws {
-        let matrix = try Tape.withoutRecording { try Self.scoreMatrix(model, data, imagesPerBatch) }
+        let matrix = try PairScorer(model: model, data: data, imagesPerBatch: imagesPerBatch).matrix()
         let (n, m) = (data.imageCount, data.count)
         imageToText = Self.recall(queries: n, candidates: m, score: { matrix[$0 * m + $1] }, correct: { data.imageOfExample[$1] == $0 })
         textToImage = Self.recall(queries: m, candidates: n, score: { matrix[$1 * m + $0] }, correct: { data.imageOfExample[$0] == $1 })
@@ -100,7 +100,7 @@ public struct ImageTextEvaluation: Codable, Equatable, Sendable {
 
     /// Recall at each of `ks`: the fraction of queries whose best-scored correct candidate ranks within the top k,
     /// its rank being the number of wrong candidates scoring at least as high (ties count against the model).
-    static func recall(queries: Int, candidates: Int, score: (Int, Int) -> Float, correct: (Int, Int) -> Bool,
+    public static func recall(queries: Int, candidates: Int, score: (Int, Int) -> Float, correct: (Int, Int) -> Bool,
                        ks: [Int] = recallKs) -> [Double] {
         var hits = [Int](repeating: 0, count: ks.count)
         for q in 0..<queries {
@@ -109,47 +109,5 @@ public struct ImageTextEvaluation: Codable, Equatable, Sendable {
             for (k, cut) in ks.enumerated() where rank < cut { hits[k] += 1 }
         }
         return hits.map { Double($0) / Double(max(queries, 1)) }
-    }
-
-    /// Scores [images × texts] of every image with every text.
-    static func scoreMatrix(_ model: ImageTextModel, _ data: ImageTextData, _ imagesPerBatch: Int) throws -> [Float] {
-        let (n, m) = (data.imageCount, data.count)
-        // Every image's regions and every text's tokens, computed once.
-        let regions = concat(stride(from: 0, to: n, by: imagesPerBatch).map { start in
-            model.regions(data.pixels(Array(start..<min(start + imagesPerBatch, n))))
-        }, axis: 0)
-        var parts: [(tokens: Tensor, lengths: [Int])] = []
-        for start in stride(from: 0, to: m, by: 256) {
-            let rows = Array(start..<min(start + 256, m))
-            let (text, mask) = ImageTextData.textBatch(data.texts, rows: rows)
-            let batch = ImageTextBatch(images: regions, text: text, textMask: mask, imageOfText: rows.map { _ in 0 })
-            let t = mask.shape[1]
-            parts.append((try model.tokens(batch), (0..<rows.count).map { r in (0..<t).filter { !mask.values[r * t + $0] }.count }))
-        }
-        let t = parts.map { $0.tokens.shape[1] }.max()!
-        let tokens = concat(parts.map { pad($0.tokens, to: t) }, axis: 0)
-        let mask = Mask.padding(lengths: parts.flatMap(\.lengths), maxLength: t)
-        if model.fusion is DualEncoder {
-            let v = ImageTextLoss.pooled(model.fusion, visual: regions, mask: nil)
-            let w = ImageTextLoss.pooled(model.fusion, text: tokens, mask: mask)
-            return matmul(v, w, transposeB: true).scalars
-        }
-        var scores = [Float](repeating: 0, count: n * m)
-        let pairs = (0..<n).flatMap { i in (0..<m).map { (i, $0) } }
-        for start in stride(from: 0, to: pairs.count, by: 512) {
-            let chunk = pairs[start..<min(start + 512, pairs.count)]
-            let texts = chunk.map(\.1)
-            let batch = FusionBatch(
-                visual: indexSelect(regions, axis: 0, indices: chunk.map(\.0)), text: indexSelect(tokens, axis: 0, indices: texts),
-                textPaddingMask: mask.rows(texts))
-            let s = try model.scores(batch)
-            for (k, (i, j)) in chunk.enumerated() { scores[i * m + j] = s.data[k] }
-        }
-        return scores
-    }
-
-    /// Token features [B, T', D] zero-padded to `t` positions.
-    private static func pad(_ x: Tensor, to t: Int) -> Tensor {
-        x.shape[1] == t ? x : concat([x, Tensor(zeros: [x.shape[0], t - x.shape[1], x.shape[2]])], axis: 1)
     }
 }

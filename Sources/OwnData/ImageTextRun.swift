@@ -22,6 +22,21 @@ public struct ImageTextRun {
     public var labelOrder: [String]?
     public var cacheRoot = ModelCache.root()
 
+    /// A data source's own training loss, for data whose batches are more than rows of the manifest (fashion
+    /// scenes draw a fresh caption and fresh hard negatives for every scene at every step): given the model,
+    /// the prepared training data, the pipeline (features of texts made up on the spot) and the batch generator.
+    public typealias Objective = (ImageTextModel, ImageTextData, InputPipeline, inout RandomGenerator) throws -> Tensor
+    /// nil: `ImageTextLoss` for the task.
+    public var objective: Objective?
+
+    /// A data source's own evaluation on the prepared validation data, used instead of `ImageTextEvaluation`:
+    /// the figures to log. `final` is true for the evaluation after training (written to `evaluation.json`),
+    /// which may cost more than the ones during training (e.g. retrieval over every pair).
+    public typealias Evaluation = (_ model: ImageTextModel, _ data: ImageTextData, _ pipeline: InputPipeline, _ final: Bool) throws
+        -> [String: Double]
+    /// nil: `ImageTextEvaluation`.
+    public var evaluation: Evaluation?
+
     public init(model: ImageTextModelConfig, training: TrainingConfig) {
         (self.model, self.training) = (model, training)
     }
@@ -31,6 +46,8 @@ public struct ImageTextRun {
         public let bundle: ModelBundle
         public let model: ImageTextModel
         public let evaluation: ImageTextEvaluation?
+        /// The figures of the evaluation after training: `evaluation.metrics`, or the data source's own.
+        public let metrics: [String: Double]
         public let summary: TrainingSummary
         /// Seconds spent preparing the training split (decoding, frozen features), and training examples per
         /// second once prepared (wall time of the training loop, evaluations included).
@@ -108,15 +125,18 @@ public struct ImageTextRun {
             efficientNet: config.finetuneEncoders && config.imageEncoder == .efficientNetLite0 ? try PretrainedEncoders.efficientNet() : nil,
             bert: config.finetuneEncoders && config.textEncoder == .minilm ? try PretrainedEncoders.bert() : nil)
         let (task, imagesPerStep, textsPerImage) = (config.task, training.batchSize, self.textsPerImage)
+        let (objective, custom) = (self.objective, self.evaluation)
         let trainer = try Trainer(
             model: model, config: training,
             loss: { model, _, data in
-                task == .classify
+                if let objective { return try objective(model, train, pipeline, &data) }
+                return task == .classify
                     ? try ImageTextLoss.classification(model, data: train, imagesPerStep: imagesPerStep, textsPerImage: textsPerImage, using: &data)
                     : try ImageTextLoss.matching(model, data: train, batchSize: imagesPerStep, using: &data)
             },
             evaluate: val.map { val in { model in
                 Self.recomputeBatchNormStatistics(model, on: train)
+                if let custom { return try custom(model, val, pipeline, false) }
                 return try ImageTextEvaluation(model: model, data: val).metrics
             } },
             progress: progress)
@@ -126,17 +146,20 @@ public struct ImageTextRun {
         let trainSeconds = Date().timeIntervalSince(trainStart)
         Self.recomputeBatchNormStatistics(model, on: train)
         try ModelBundle.writeWeights(model, to: out)
-        let evaluation = try val.map { try ImageTextEvaluation(model: model, data: $0) }
+        let evaluation = custom == nil ? try val.map { try ImageTextEvaluation(model: model, data: $0) } : nil
+        let metrics = try val.map { val in try custom.map { try $0(model, val, pipeline, true) } ?? evaluation!.metrics } ?? [:]
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         if let evaluation {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             try encoder.encode(evaluation).write(to: out.appendingPathComponent("evaluation.json"), options: .atomic)
+        } else if val != nil {
+            try encoder.encode(metrics).write(to: out.appendingPathComponent("evaluation.json"), options: .atomic)
         }
         try TrainingCurves.write(MetricsLog.read(trainer.metricsURL), to: out)
         // Examples per step: images × the mean number of texts drawn from an image (one for matching).
         let textsDrawn = task == .classify
             ? Double(train.examplesOfImage.map { min($0.count, textsPerImage) }.reduce(0, +)) / Double(train.imageCount) : 1
-        return Result(bundle: bundle, model: model, evaluation: evaluation, summary: summary, prepareSeconds: prepareSeconds,
+        return Result(bundle: bundle, model: model, evaluation: evaluation, metrics: metrics, summary: summary, prepareSeconds: prepareSeconds,
                       trainedExamplesPerSecond: Double(summary.endStep - before) * Double(imagesPerStep) * textsDrawn / max(trainSeconds, 1e-9))
     }
 

@@ -143,8 +143,11 @@ public final class InputPipeline {
     /// training step), padded to the longest, with their padding mask. Features come from the cache; with
     /// `minilm-clauses` every clause seen before is held in memory, so a new caption of known clauses costs a copy.
     public func textBatch(_ texts: [String]) throws -> (text: ImageTextBatch.Text, mask: Mask) {
-        ImageTextData.textBatch(try textInputs(texts).texts, rows: Array(texts.indices))
+        ImageTextData.textBatch(try self.texts(texts), rows: Array(texts.indices))
     }
+
+    /// `texts` as the model's text side reads them (token ids, or frozen features from the cache), unpadded.
+    public func texts(_ texts: [String]) throws -> ImageTextData.Texts { try textInputs(texts).texts }
 
     /// The comma-separated clauses of `text`, trimmed (the text itself when it has none).
     static func clauses(_ text: String) -> [String] {

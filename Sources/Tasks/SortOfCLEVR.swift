@@ -1,7 +1,6 @@
-import Encoders
 import Tensors
 
-/// Constants shared by the Sort-of-CLEVR generator, dataset and files.
+/// Constants shared by the Sort-of-CLEVR generator, source and files.
 public enum SortOfCLEVR {
     /// The two splits; each has its own random stream.
     public enum Split: String, CaseIterable, Sendable {
@@ -15,12 +14,6 @@ public enum SortOfCLEVR {
     public static let allQuestionTexts: [String] = QuestionKind.allCases.flatMap { kind in
         SortOfCLEVRColor.allCases.map { kind.text(color: $0) }
     }
-
-    /// The word vocabulary of the question templates (every word, `[PAD]`, `[UNK]`).
-    public static let vocabulary = WordVocabulary(texts: allQuestionTexts)
-
-    /// Tokens in the longest question.
-    public static let maxTokens = allQuestionTexts.map { WordVocabulary.tokens($0).count }.max()!
 
     /// The generator for image `image` of `split` under `seed`.
     static func random(seed: UInt64, split: Split, image: Int) -> RandomGenerator {

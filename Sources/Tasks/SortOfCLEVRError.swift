@@ -9,7 +9,7 @@ public enum SortOfCLEVRError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case let .outputNotEmpty(path):
-            "\(path) already exists and is not a Sort-of-CLEVR dataset (no vocab.json); choose another --out "
+            "\(path) already exists and is not a Sort-of-CLEVR dataset (no labels.txt); choose another --out "
                 + "directory, or empty or remove this one"
         case let .unwritable(path, reason):
             "cannot write \(path): \(reason); check that the parent directory is writable and has free space"

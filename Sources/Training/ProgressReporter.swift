@@ -22,13 +22,14 @@ public final class ProgressReporter {
     public static func standardError(_ text: String) { FileHandle.standardError.write(Data(text.utf8)) }
 
     /// Reports step `step` of `total` (1-based). `startStep` and `elapsed` (seconds since this run started
-    /// at step `startStep`) give the ETA; `metrics` (the latest evaluation, fractions) are shown in %.
+    /// at step `startStep`) give the ETA; `metrics` (the latest evaluation, fractions) are shown in %, except
+    /// nested ones (a `/` in the name, e.g. `group:relational/closest`), which stay in metrics.jsonl.
     public func update(step: Int, total: Int, startStep: Int, elapsed: Double, loss: Float, learningRate: Float,
                        gradNorm: Float, skipped: Bool, logEvery: Int, metrics: [String: Double] = [:]) {
         let done = step - startStep
         let eta = done > 0 ? elapsed / Double(done) * Double(total - step) : .nan
         let figures = "loss \(Self.format(loss)) lr \(Self.format(learningRate)) ETA \(Self.duration(eta))"
-            + metrics.keys.sorted().map { String(format: " %@ %.1f%%", $0, 100 * metrics[$0]!) }.joined()
+            + metrics.keys.filter { !$0.contains("/") }.sorted().map { String(format: " %@ %.1f%%", $0, 100 * metrics[$0]!) }.joined()
         switch style {
         case .silent: return
         case .bar:

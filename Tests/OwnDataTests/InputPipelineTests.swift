@@ -83,6 +83,29 @@ final class InputPipelineTests: XCTestCase {
         XCTAssertEqual(try p.tokenize("one red square above").ids.count, 5)
     }
 
+    /// `minilm-clauses`: a text's features are its comma-separated clauses' features, each clause encoded on its
+    /// own, one after another; a new text of known clauses needs no encoder run.
+    func testClauseFeaturesAreEachClausesFeaturesInOrder() throws {
+        let config = ImageTextModelConfig(task: .match, fusion: .dualEncoder, imageEncoder: .efficientNetLite0, textEncoder: .minilmClauses)
+        XCTAssertEqual(InputPipeline.clauses(" a sneaker above a bag,an ankle boot below a coat , "), ["a sneaker above a bag", "an ankle boot below a coat"])
+        XCTAssertEqual(InputPipeline.clauses("no clauses here"), ["no clauses here"])
+        var logged: [String] = []
+        let p = InputPipeline(config: config, cacheRoot: data.url("cache"), log: { logged.append($0) })
+        guard case let .features(alone) = try p.texts(["a sneaker above a bag", "an ankle boot below a coat"]),
+              case let .features(joined) = try p.texts(["an ankle boot below a coat, a sneaker above a bag"]) else { return XCTFail("features expected") }
+        XCTAssertEqual(joined[0].shape, [alone[0].shape[0] + alone[1].shape[0], 384])
+        XCTAssertEqual(joined[0].scalars, alone[1].scalars + alone[0].scalars)
+        XCTAssertEqual(logged.count, 1, "the second text's clauses were already known: \(logged)")
+        let fresh = InputPipeline(config: config, cacheRoot: data.url("cache"))
+        guard case let .features(direct) = try fresh.batch(image: RGBImage(width: 8, height: 8), texts: ["an ankle boot below a coat, a sneaker above a bag"])
+            .text else { return XCTFail("features expected") }
+        XCTAssertEqual(direct.shape, [1] + joined[0].shape)
+        XCTAssertEqual(direct.scalars, joined[0].scalars, "prediction encodes the same way")
+        var finetuned = config
+        finetuned.finetuneEncoders = true
+        XCTAssertThrowsError(try finetuned.validate()) { XCTAssertTrue("\($0)".contains("cannot be fine-tuned"), "\($0)") }
+    }
+
     func testClassificationNeedsALabelOnEveryLine() throws {
         try data.write("nolabel.jsonl", [#"{"image": "images/0.png", "text": "a", "label": "x"}"#, #"{"image": "images/1.png", "text": "b"}"#])
         let run = ImageTextRun(model: QuadrantData.config(), training: TrainingConfig())

@@ -30,10 +30,10 @@ final class SortOfCLEVRFilesTests: XCTestCase {
                 XCTAssertEqual(try PNG.read(e.imageURL), same.pixels, "\(split) PNGs decode to the rendered images")
             }
         }
-        let firstLine = try String(contentsOf: out.appendingPathComponent("train/questions.jsonl"), encoding: .utf8)
+        let firstLine = try String(contentsOf: out.appendingPathComponent("train/scenes.jsonl"), encoding: .utf8)
             .split(separator: "\n")[0]
         let record = try JSONSerialization.jsonObject(with: Data(firstLine.utf8)) as! [String: Any]
-        XCTAssertEqual(Set(record.keys), ["image", "question", "answer", "answer_id", "kind", "relational", "color"])
+        XCTAssertEqual(Set(record.keys), ["image", "scene"])
         XCTAssertEqual(record["image"] as? String, "images/000000.png")
         XCTAssertEqual(try String(contentsOf: out.appendingPathComponent(SortOfCLEVRFiles.labelsFile), encoding: .utf8)
             .split(separator: "\n").map(String.init), SortOfCLEVRSource.labels)

@@ -1,3 +1,4 @@
+import Encoders
 import Foundation
 import Imaging
 import OwnData
@@ -47,10 +48,9 @@ final class SortOfCLEVRSourceTests: XCTestCase {
             for (step, (a, b)) in zip(result.summary.losses, reference.losses).enumerated() {
                 XCTAssertEqual(a, b, accuracy: 1e-5 * abs(b), "\(fusion.rawValue) step \(step)")
             }
-            let record = SortOfCLEVRRun(result, directory: dir.appendingPathComponent(fusion.rawValue))
-            XCTAssertEqual(record.accuracy(relational: true), reference.relational, "\(fusion.rawValue)")
-            XCTAssertEqual(record.accuracy(relational: false), reference.nonRelational, "\(fusion.rawValue)")
-            XCTAssertEqual(result.bundle.model.vocabulary, SortOfCLEVR.vocabulary.words)
+            XCTAssertEqual(result.metrics["group:relational"], reference.relational, "\(fusion.rawValue)")
+            XCTAssertEqual(result.metrics["group:non-relational"], reference.nonRelational, "\(fusion.rawValue)")
+            XCTAssertEqual(result.bundle.model.vocabulary, WordVocabulary(texts: SortOfCLEVR.allQuestionTexts).words)
         }
     }
 
@@ -81,21 +81,15 @@ final class SortOfCLEVRSourceTests: XCTestCase {
         XCTAssertEqual(answers.count, 3)
         XCTAssertTrue(answers.allSatisfy { SortOfCLEVRSource.labels.contains($0.label) })
 
-        let record = SortOfCLEVRRun(result, directory: out)
-        XCTAssertEqual(record.losses.count, 8)
-        XCTAssertEqual(record.evaluations.map { $0[0] }, [4, 8], "relational and non-relational accuracy at each evaluation")
-        XCTAssertEqual(record.bundle, out.path)
-        try SortOfCLEVRReport.write([record], to: dir)
-        for file in ["results.json", "loss-curves.png", "relational-curves.png", "non-relational-curves.png"] {
-            XCTAssertTrue(FileManager.default.fileExists(atPath: dir.appendingPathComponent(file).path), file)
-        }
+        let record = ModelComparison.Record(result, name: "co-attention", directory: out)
         let table = SortOfCLEVRReport.table([record])
         XCTAssertTrue(table.contains("co-attention") && table.contains(" horizontal   vertical    closest"), table)
+        let row = "co-attention".padding(toLength: 17, withPad: " ", startingAt: 0)  // the columns of the table before this change
+            + String(format: "  %8.1f%%  %7.1f%%", 100 * evaluation.accuracy(group: "relational"), 100 * evaluation.accuracy(group: "non-relational"))
+        XCTAssertTrue(table.split(separator: "\n")[1].hasPrefix(row), table)
         var timed = record  // time to a target: the first evaluation at or above it
-        timed.evaluations = [[2, 10, 0.5, 0.96], [4, 20, 0.92, 0.99]]
-        XCTAssertEqual(timed.secondsUntil(0.95, relational: false), 10)
-        XCTAssertEqual(timed.secondsUntil(0.90, relational: true), 20)
-        XCTAssertNil(timed.secondsUntil(0.95, relational: true))
+        timed.evaluations = [["step": 2, "seconds": 10, "group:relational": 0.5, "group:non-relational": 0.96],
+                             ["step": 4, "seconds": 20, "group:relational": 0.92, "group:non-relational": 0.99]]
         XCTAssertTrue(SortOfCLEVRReport.table([timed]).hasSuffix("10        20         —"), SortOfCLEVRReport.table([timed]))
     }
 }

@@ -123,7 +123,7 @@ final class SortOfCLEVRTests: XCTestCase {
     }
 
     func testTokenisationRoundTrip() {
-        let vocabulary = SortOfCLEVR.vocabulary
+        let vocabulary = WordVocabulary(texts: SortOfCLEVR.allQuestionTexts)
         XCTAssertEqual(Array(vocabulary.words.prefix(2)), ["[PAD]", "[UNK]"])
         XCTAssertEqual(WordVocabulary.tokens("Is the red object on the left, or right?"),
                        ["is", "the", "red", "object", "on", "the", "left", ",", "or", "right", "?"])

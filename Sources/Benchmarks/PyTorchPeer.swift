@@ -3,32 +3,39 @@ import Tensors
 
 /// The project's PyTorch eager peer (`bench/peers/pytorch_seed.py`), run as a subprocess on the same weights,
 /// inputs and thread count as the Swift benchmark; its JSON result.
-struct PyTorchPeer {
-    var script = "bench/peers/pytorch_seed.py"
-    var python = ProcessInfo.processInfo.environment["PYTHON"] ?? "python3"
+public struct PyTorchPeer {
+    public var script = "bench/peers/pytorch_seed.py"
+    public var python = ProcessInfo.processInfo.environment["PYTHON"] ?? "python3"
 
-    struct Result: Decodable {
-        let torch: String
-        let threads: Int
-        let train_ms: Double
-        let infer_ms: Double
-        let peak_rss_kib: Int
-        let rss_before_kib: Int
-        let eval_logits: [Float]
+    public init(script: String = "bench/peers/pytorch_seed.py") { self.script = script }
 
-        var timings: SeedTimings {
+    public struct Result: Decodable {
+        public let torch: String
+        public let threads: Int
+        public let train_ms: Double
+        public let infer_ms: Double
+        public let peak_rss_kib: Int
+        public let rss_before_kib: Int
+        public let eval_logits: [Float]
+
+        public init(torch: String, threads: Int, train_ms: Double, infer_ms: Double, peak_rss_kib: Int, rss_before_kib: Int, eval_logits: [Float]) {
+            (self.torch, self.threads, self.train_ms, self.infer_ms) = (torch, threads, train_ms, infer_ms)
+            (self.peak_rss_kib, self.rss_before_kib, self.eval_logits) = (peak_rss_kib, rss_before_kib, eval_logits)
+        }
+
+        public var timings: SeedTimings {
             SeedTimings(trainMilliseconds: train_ms, inferMilliseconds: infer_ms, peakKiB: peak_rss_kib, baselineKiB: rss_before_kib)
         }
     }
 
     /// Why the peer could not run, with the fix.
-    struct Failure: Error, CustomStringConvertible {
-        let description: String
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
     }
 
     /// Writes `inputs` (`SeedWorkload.peerInputs()`, taken before Swift trains) to a temporary file and runs
     /// the peer on them.
-    func run(_ inputs: [String: Tensor], threads: Int, warmups: Int, runs: Int) throws -> Result {
+    public func run(_ inputs: [String: Tensor], threads: Int, warmups: Int, runs: Int) throws -> Result {
         guard FileManager.default.fileExists(atPath: script) else {
             throw Failure(description: "PyTorch peer script not found at \(script): run from the repository root or pass --peer-script <path>")
         }

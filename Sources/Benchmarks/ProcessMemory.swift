@@ -1,15 +1,15 @@
 import Foundation
 
 /// This process's resident memory from /proc/self/status (Linux); zero where unavailable.
-enum ProcessMemory {
+public enum ProcessMemory {
     /// Current resident set size (VmRSS), KiB.
-    static var residentKiB: Int { field("VmRSS:") }
+    public static var residentKiB: Int { field("VmRSS:") }
 
     /// Peak resident set size since start or the last `resetPeak()` (VmHWM), KiB.
-    static var peakKiB: Int { field("VmHWM:") }
+    public static var peakKiB: Int { field("VmHWM:") }
 
     /// Resets the peak to the current resident set (writes 5 to /proc/self/clear_refs, Linux ≥ 4.0).
-    static func resetPeak() {
+    public static func resetPeak() {
         guard let handle = FileHandle(forWritingAtPath: "/proc/self/clear_refs") else { return }
         handle.write(Data("5".utf8))
         try? handle.close()

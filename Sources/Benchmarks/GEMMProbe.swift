@@ -3,10 +3,10 @@ import Tensors
 
 /// The machine's measured GEMM peak: the best median GFLOP/s of the raw `BLAS.sgemm` call over a few large
 /// Float32 products (a short probe, ~1 s), the yardstick for "% of peak".
-enum GEMMProbe {
-    static let shapes = [(1024, 1024, 1024), (1600, 768, 768), (2048, 768, 2048)]
+public enum GEMMProbe {
+    public static let shapes = [(1024, 1024, 1024), (1600, 768, 768), (2048, 768, 2048)]
 
-    static func gflops(warmups: Int = 3, runs: Int = 9) -> Double {
+    public static func gflops(warmups: Int = 3, runs: Int = 9) -> Double {
         var rng = RandomGenerator(seed: 0)
         return shapes.map { m, k, n in
             let a = Tensor.randn([m, k], using: &rng), b = Tensor.randn([k, n], using: &rng), c = Tensor(zeros: [m, n])

@@ -7,17 +7,17 @@ import Tensors
 /// The guide's seed workload at a given batch size and text length: the seed model (CrossAttentionFusion with
 /// one shared cross-attention layer and a Linear classifier), seeded inputs and labels, AdamW(lr 1e-4).
 /// Text lengths are drawn uniformly in 8…T (1…T when T < 8), labels in 0..<classes.
-struct SeedWorkload {
-    static let (visualDim, textDim, width, heads, classes, regions) = (768, 512, 768, 8, 10, 50)
+public struct SeedWorkload {
+    public static let (visualDim, textDim, width, heads, classes, regions) = (768, 512, 768, 8, 10, 50)
 
-    let batchSize: Int
-    let textLength: Int
-    let model: CrossAttentionFusion
-    let batch: FusionBatch
-    let lengths: [Int]
-    let labels: [Int]
+    public let batchSize: Int
+    public let textLength: Int
+    public let model: CrossAttentionFusion
+    public let batch: FusionBatch
+    public let lengths: [Int]
+    public let labels: [Int]
 
-    init(batchSize: Int, textLength: Int) {
+    public init(batchSize: Int, textLength: Int) {
         self.batchSize = batchSize
         self.textLength = textLength
         Random.seed(0)
@@ -37,7 +37,7 @@ struct SeedWorkload {
     /// and weighted sums, out-projections of both directions, and the classifier. `unpadded` counts only
     /// the valid text tokens (what Swift executes); otherwise padded positions are included, as PyTorch runs
     /// them (the guide's 15.39 GFLOP at the seed shapes).
-    func forwardFLOPs(unpadded: Bool = false) -> Double {
+    public func forwardFLOPs(unpadded: Bool = false) -> Double {
         let (b, r, e) = (Double(batchSize), Double(Self.regions), Double(Self.width))
         let (v, x, c) = (Double(Self.visualDim), Double(Self.textDim), Double(Self.classes))
         let tokens = Double(unpadded ? lengths.reduce(0, +) : batchSize * textLength)  // text rows
@@ -51,7 +51,7 @@ struct SeedWorkload {
 
     /// Matmul FLOPs of one training step: the forward, and twice the forward in backward (input and weight
     /// gradients), less the input gradients of the projectors' first Linear (the features need none).
-    func trainingFLOPs(unpadded: Bool = false) -> Double {
+    public func trainingFLOPs(unpadded: Bool = false) -> Double {
         let tokens = Double(unpadded ? lengths.reduce(0, +) : batchSize * textLength)
         let e = Double(Self.width)
         let featureGradients = 2 * Double(batchSize * Self.regions * Self.visualDim) * e + 2 * tokens * Double(Self.textDim) * e
@@ -59,7 +59,7 @@ struct SeedWorkload {
     }
 
     /// One training step: forward, cross-entropy, backward, clipGradNorm(1), AdamW step.
-    func trainingStep(_ optimizer: AdamW) -> Float {
+    public func trainingStep(_ optimizer: AdamW) -> Float {
         var (loss, grads) = try! valueAndGrad(model) { m in crossEntropy(try m(batch), targets: labels) }
         try! clipGradNorm(&grads, maxNorm: 1)
         optimizer.step(grads)
@@ -67,11 +67,11 @@ struct SeedWorkload {
     }
 
     /// Eval-mode forward pass (the caller switches the model to eval).
-    func inference() -> Tensor { try! model(batch) }
+    public func inference() -> Tensor { try! model(batch) }
 
     /// A copy of the model's current weights and the inputs, for the PyTorch peer (`param.<key>`, visual, text,
     /// text_lengths, labels).
-    func peerInputs() -> [String: Tensor] {
+    public func peerInputs() -> [String: Tensor] {
         var out: [String: Tensor] = [:]
         for (key, t) in model.stateDict() { out["param.\(key)"] = t.copy() }
         out["visual"] = batch.visual
@@ -83,16 +83,16 @@ struct SeedWorkload {
 }
 
 /// Medians of one run of the seed workload on one framework.
-struct SeedTimings {
-    var trainMilliseconds: Double
-    var inferMilliseconds: Double
+public struct SeedTimings {
+    public var trainMilliseconds: Double
+    public var inferMilliseconds: Double
     /// Peak resident set size while training (KiB), and the resident set before the timed steps.
-    var peakKiB: Int
-    var baselineKiB: Int
+    public var peakKiB: Int
+    public var baselineKiB: Int
 
     /// The median round's times (each separately) and the first round's memory (later rounds start with the
     /// buffers of earlier ones already resident).
-    static func median(_ rounds: [SeedTimings]) -> SeedTimings {
+    public static func median(_ rounds: [SeedTimings]) -> SeedTimings {
         SeedTimings(trainMilliseconds: Timing.median(rounds.map(\.trainMilliseconds)),
                     inferMilliseconds: Timing.median(rounds.map(\.inferMilliseconds)),
                     peakKiB: rounds[0].peakKiB, baselineKiB: rounds[0].baselineKiB)
@@ -101,7 +101,7 @@ struct SeedTimings {
 
 extension SeedWorkload {
     /// Times `runs` training steps after `warmups`, then eval inference the same way; logits of a first eval pass.
-    func measure(warmups: Int, runs: Int) -> (SeedTimings, evalLogits: [Float]) {
+    public func measure(warmups: Int, runs: Int) -> (SeedTimings, evalLogits: [Float]) {
         model.eval()
         let logits = inference().scalars
         model.train()

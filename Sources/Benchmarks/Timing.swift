@@ -1,9 +1,9 @@
 import Foundation
 
 /// Wall-clock timing for the benchmark commands: median of `runs` after `warmups`.
-enum Timing {
+public enum Timing {
     /// Milliseconds of each timed run of `body`.
-    static func samples(warmups: Int = 5, runs: Int = 20, _ body: () -> Void) -> [Double] {
+    public static func samples(warmups: Int = 5, runs: Int = 20, _ body: () -> Void) -> [Double] {
         for _ in 0..<warmups { body() }
         return (0..<runs).map { _ in
             let start = DispatchTime.now().uptimeNanoseconds
@@ -13,13 +13,13 @@ enum Timing {
     }
 
     /// Median of `samples`.
-    static func median(_ samples: [Double]) -> Double {
+    public static func median(_ samples: [Double]) -> Double {
         let s = samples.sorted()
         return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
     }
 
     /// Median milliseconds of `body` (median of `runs` after `warmups`).
-    static func medianMilliseconds(warmups: Int = 5, runs: Int = 20, _ body: () -> Void) -> Double {
+    public static func medianMilliseconds(warmups: Int = 5, runs: Int = 20, _ body: () -> Void) -> Double {
         median(samples(warmups: warmups, runs: runs, body))
     }
 }
