@@ -6,13 +6,13 @@ import Training
 /// What every task's `reproduce` shares: the budget flags, and training one model bundle per fusion on the one
 /// training path (`ModelComparison`), with heatmaps for the attention models.
 struct ReproduceOptions: ParsableArguments {
-    @Option(help: "Training steps per model (default: the task's; see --quick).")
+    @Option(help: "Training steps per model (default: the task's, see above).")
     var steps: Int?
 
-    @Option(help: "Peak learning rate (default: the task's).")
+    @Option(help: "Peak learning rate (default: the task's, see above).")
     var learningRate: Float?
 
-    @Option(help: "Seed of initialisation and batches (default 0).")
+    @Option(help: "Seed of initialisation and batches.")
     var seed: UInt64 = 0
 
     @Option(help: "Width of the projections and the fusion layers.")

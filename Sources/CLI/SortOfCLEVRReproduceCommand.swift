@@ -14,8 +14,8 @@ struct SortOfCLEVRReproduceCommand: ParsableCommand {
             Each model is a `crossmodal train` run (small CNN from pixels, classify, the answers in labels.txt order) \
             on the data generated in memory, or on `--data DIR` written by `sort-of-clevr generate`. Writes \
             results.json, loss-curves.png, relational-curves.png, non-relational-curves.png and attention heatmaps \
-            to --out. `--quick` is the `make demo` budget (about 7 minutes on 2 cores): the pooled-concat baseline \
-            and the co-attention stack, 4,000 steps each at learning rate 1e-3.
+            to --out. Budget: 15,000 steps per model at peak learning rate 7e-4; `--quick` is the `make demo` budget: \
+            the pooled-concat baseline and the co-attention stack, 4,000 steps each at learning rate 1e-3.
             """)
 
     @Option(parsing: .upToNextOption, help: "Models to train (default: concat, grid-mlp, cross-attention, co-attention; with --quick: concat, co-attention).")

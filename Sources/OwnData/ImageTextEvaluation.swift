@@ -3,8 +3,8 @@ import NN
 import Tensors
 
 /// Test metrics of an `ImageTextModel` on prepared data. Classification: accuracy overall, per label and per
-/// group (a group "a/b" counts in "a" too); examples whose label training never saw count as wrong and are listed in `unseenLabels`. Matching:
-/// recall at 1, 5 and 10 image→text (a hit when one of the image's own texts ranks in the top k among all texts)
+/// group (a group "a/b" counts in "a" too); examples whose label training never saw count as wrong and are
+/// listed in `unseenLabels`. Matching: recall at 1, 5 and 10 image→text (a hit when one of the image's own texts ranks in the top k among all texts)
 /// and text→image (its image among all images), over every image and text.
 public struct ImageTextEvaluation: Codable, Equatable, Sendable {
     public var examples = 0

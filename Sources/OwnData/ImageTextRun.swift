@@ -146,14 +146,16 @@ public struct ImageTextRun {
         let trainSeconds = Date().timeIntervalSince(trainStart)
         Self.recomputeBatchNormStatistics(model, on: train)
         try ModelBundle.writeWeights(model, to: out)
-        let evaluation = custom == nil ? try val.map { try ImageTextEvaluation(model: model, data: $0) } : nil
-        let metrics = try val.map { val in try custom.map { try $0(model, val, pipeline, true) } ?? evaluation!.metrics } ?? [:]
+        var evaluation: ImageTextEvaluation?, metrics: [String: Double] = [:]
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        if let evaluation {
-            try encoder.encode(evaluation).write(to: out.appendingPathComponent("evaluation.json"), options: .atomic)
-        } else if val != nil {
+        if let val, let custom {
+            metrics = try custom(model, val, pipeline, true)
             try encoder.encode(metrics).write(to: out.appendingPathComponent("evaluation.json"), options: .atomic)
+        } else if let val {
+            let e = try ImageTextEvaluation(model: model, data: val)
+            (evaluation, metrics) = (e, e.metrics)
+            try encoder.encode(e).write(to: out.appendingPathComponent("evaluation.json"), options: .atomic)
         }
         try TrainingCurves.write(MetricsLog.read(trainer.metricsURL), to: out)
         // Examples per step: images × the mean number of texts drawn from an image (one for matching).
