@@ -67,6 +67,7 @@ let package = Package(
         .testTarget(name: "OwnDataTests", dependencies: ["OwnData", "Encoders", "Imaging", "Training", "NN", "Tensors", "TestSupport"]),
         .testTarget(name: "EncodersTests", dependencies: ["Encoders", "NN", "Tensors", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Tensors", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks"]),
         .testTarget(name: "TorchFilesTests", dependencies: ["TorchFiles", "Tensors", "TestSupport"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v5]
