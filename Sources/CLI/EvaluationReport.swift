@@ -9,16 +9,17 @@ enum EvaluationReport {
             return "retrieval over \(e.examples) texts:\n  image→text  \(r(e.imageToText))\n  text→image  \(r(e.textToImage))"
         }
         var lines = [String(format: "accuracy %.1f%% on %d examples", 100 * e.accuracy, e.examples)]
+        let width = max(18, (e.groupTotal.keys.map(\.count) + e.total.keys.map(\.count)).max() ?? 0)
         if !e.groupTotal.isEmpty {
             lines.append("per group:")
             for g in e.groupTotal.keys.sorted() {
-                lines.append(String(format: "  %@ %.1f%% (%d)", g.padding(toLength: 18, withPad: " ", startingAt: 0), 100 * e.accuracy(group: g), e.groupTotal[g]!))
+                lines.append(String(format: "  %@ %.1f%% (%d)", g.padding(toLength: width, withPad: " ", startingAt: 0), 100 * e.accuracy(group: g), e.groupTotal[g]!))
             }
         }
         lines.append("per label:")
         for label in e.total.keys.sorted() {
             let unseen = e.unseenLabels[label].map { _ in "  (not in the training labels)" } ?? ""
-            lines.append(String(format: "  %@ %.1f%% (%d)%@", label.padding(toLength: 18, withPad: " ", startingAt: 0),
+            lines.append(String(format: "  %@ %.1f%% (%d)%@", label.padding(toLength: width, withPad: " ", startingAt: 0),
                                 100 * e.accuracy(label: label), e.total[label]!, unseen))
         }
         return lines.joined(separator: "\n")
