@@ -28,7 +28,7 @@ struct FashionScenesReproduceCommand: ParsableCommand {
             R@1/5/10 over all test scenes. Each model's run directory --out/<model>/ is a model bundle that \
             `crossmodal predict` answers from; --out gets results.json, loss-curves.png, matching-curves.png and \
             attention-<model>-<n>.png. Budget: 6,000 steps of 32 scenes per model at learning rate 1e-3 (--quick: 3,000). \
-            Needs `make models` and Debian's dataset-fashion-mnist.
+            --seed also draws the scenes (the test scenes with seed + 1). Needs `make models` and Debian's dataset-fashion-mnist.
             """)
 
     @Option(parsing: .upToNextOption, help: "Models to train (default: dual-encoder, concat, co-attention).")
@@ -59,10 +59,11 @@ struct FashionScenesReproduceCommand: ParsableCommand {
         let train = trainScenes ?? (quick ? 1000 : 4000), test = testScenes ?? (quick ? 200 : 1000)
         guard batchSize <= train else { throw CommandError("--batch-size \(batchSize) exceeds the \(train) training scenes") }
         let start = Date()
-        let source = try FashionScenesSource(trainScenes: train, testScenes: test, seed: options.seed)
+        let seed = options.seed ?? 0
+        let source = try FashionScenesSource(trainScenes: train, testScenes: test, seed: seed)
         var config = TrainingConfig()
         config.steps = options.steps ?? (quick ? 3000 : 6000)
-        (config.batchSize, config.learningRate, config.seed) = (batchSize, options.learningRate ?? 1e-3, options.seed)
+        (config.batchSize, config.learningRate, config.seed) = (batchSize, options.learningRate ?? 1e-3, seed)
         (config.warmupSteps, config.evalEvery) = (config.steps / 20, max(1, config.steps / 10))
         (config.checkpointEvery, config.keepCheckpoints) = (config.steps, 1)
         print("fashion scenes: \(train) training and \(test) test scenes, \(config.steps) steps of \(batchSize) scenes per model")

@@ -12,8 +12,8 @@ struct ReproduceOptions: ParsableArguments {
     @Option(help: "Peak learning rate (default: the task's, see above).")
     var learningRate: Float?
 
-    @Option(help: "Seed of initialisation and batches.")
-    var seed: UInt64 = 0
+    @Option(help: "Seed of initialisation and batches (default 0).")
+    var seed: UInt64?
 
     @Option(help: "Width of the projections and the fusion layers.")
     var width = 64

@@ -55,7 +55,8 @@ struct SortOfCLEVRReproduceCommand: ParsableCommand {
         let training = try TrainingConfig.forCommand(
             file: config, defaults: .commandDefaults(steps: 15000), steps: options.steps ?? (quick ? 4000 : nil),
             learningRate: options.learningRate ?? (quick ? 1e-3 : nil), evalEvery: evalEvery, outputDir: out.path) { cfg in
-            (cfg.batchSize, cfg.seed) = (imagesPerStep, options.seed)
+            cfg.batchSize = imagesPerStep
+            if let seed = options.seed { cfg.seed = seed }
         }
         let (train, test) = try manifests()
         print("Sort-of-CLEVR: \(Set(train.entries.map(\.imageURL)).count) training images, \(Set(test.entries.map(\.imageURL)).count) "
