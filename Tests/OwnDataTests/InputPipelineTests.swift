@@ -86,7 +86,7 @@ final class InputPipelineTests: XCTestCase {
     /// `minilm-clauses`: a text's features are its comma-separated clauses' features, each clause encoded on its
     /// own, one after another; a new text of known clauses needs no encoder run.
     func testClauseFeaturesAreEachClausesFeaturesInOrder() throws {
-        let config = ImageTextModelConfig(task: .match, fusion: .dualEncoder, imageEncoder: .efficientNetLite0, textEncoder: .minilmClauses)
+        let config = ImageTextModelConfig(task: .match, fusion: .dualEncoder, imageEncoder: .smallCNN, textEncoder: .minilmClauses)
         XCTAssertEqual(InputPipeline.clauses(" a sneaker above a bag,an ankle boot below a coat , "), ["a sneaker above a bag", "an ankle boot below a coat"])
         XCTAssertEqual(InputPipeline.clauses("no clauses here"), ["no clauses here"])
         var logged: [String] = []
@@ -97,7 +97,7 @@ final class InputPipelineTests: XCTestCase {
         XCTAssertEqual(joined[0].scalars, alone[1].scalars + alone[0].scalars)
         XCTAssertEqual(logged.count, 1, "the second text's clauses were already known: \(logged)")
         let fresh = InputPipeline(config: config, cacheRoot: data.url("cache"))
-        guard case let .features(direct) = try fresh.batch(image: RGBImage(width: 8, height: 8), texts: ["an ankle boot below a coat, a sneaker above a bag"])
+        guard case let .features(direct) = try fresh.batch(image: RGBImage(width: 24, height: 24), texts: ["an ankle boot below a coat, a sneaker above a bag"])
             .text else { return XCTFail("features expected") }
         XCTAssertEqual(direct.shape, [1] + joined[0].shape)
         XCTAssertEqual(direct.scalars, joined[0].scalars, "prediction encodes the same way")
