@@ -36,6 +36,15 @@ public final class InputPipeline {
         return encoder
     }
 
+    /// MiniLM's WordPiece tokenizer cut to `maxTokens`, loaded once.
+    private func wordPieceTokenizer() throws -> WordPieceTokenizer {
+        if let wordPieces { return wordPieces }
+        let full = try miniLM().tokenizer
+        let tokenizer = try full.truncating(to: min(config.maxTokens, full.maxLength))
+        wordPieces = tokenizer
+        return tokenizer
+    }
+
     /// The tokenizer of the text side: MiniLM's WordPiece cut to `maxTokens`, or the learned word vocabulary.
     func tokenize(_ text: String) throws -> (ids: [Int], truncated: Bool) {
         if config.textEncoder == .learned {
@@ -43,8 +52,7 @@ public final class InputPipeline {
             let ids = vocabulary.encode(text)
             return (Array(ids.prefix(config.maxTokens)), ids.count > config.maxTokens)
         }
-        if wordPieces == nil { wordPieces = try miniLM().tokenizer.truncating(to: min(config.maxTokens, try miniLM().tokenizer.maxLength)) }
-        let tokenizer = wordPieces!
+        let tokenizer = try wordPieceTokenizer()
         let encoding = tokenizer.encode(text)
         let scalars = Array(text.unicodeScalars)
         let lastEnd = encoding.offsets.dropLast().last?.upperBound ?? 0
@@ -178,9 +186,9 @@ public final class InputPipeline {
     private func tokenFeatures(_ texts: [String], cached: Bool) throws -> [Tensor] {
         guard !texts.isEmpty else { return [] }
         let encoder = try miniLM()
-        if wordPieces == nil { _ = try tokenize(texts[0]) }
+        let tokenizer = try wordPieceTokenizer()
         let compute: ([Int]) throws -> [Tensor] = { rows in
-            let batch = self.wordPieces!.encodeBatch(rows.map { texts[$0] })
+            let batch = tokenizer.encodeBatch(rows.map { texts[$0] })
             let out = encoder.encode(batch).tokenFeatures
             return rows.indices.map { r in
                 reshape(slice(slice(out, axis: 0, r..<(r + 1)), axis: 1, 0..<batch.lengths[r]), [batch.lengths[r], out.shape[2]])
