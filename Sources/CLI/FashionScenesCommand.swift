@@ -73,8 +73,7 @@ struct FashionScenesReproduceCommand: ParsableCommand {
             configure: { ($0.objective, $0.evaluation) = (source.objective(batchSize: batchSize), source.evaluation()) },
             train: source.trainManifest, test: source.testManifest, out: out, curves: FashionScenesReport.curves,
             shown: ["swapped_positions", "swapped_items", "i2t_r1"],
-            examples: stride(from: 0, to: test, by: max(1, test / max(options.heatmaps, 1))).prefix(options.heatmaps)
-                .map { source.testManifest.entries[$0] })
+            candidates: source.testManifest.entries)
         print("\n" + FashionScenesReport.table(records))
         print(String(format: "\ntotal %.0f s; wrote results.json, curves and heatmaps to %@; one model bundle per model in %@/<model>/",
                      Date().timeIntervalSince(start), out.path, out.path))

@@ -36,10 +36,12 @@ struct ReproduceOptions: ParsableArguments {
     }
 
     /// Trains `fusions` (each `model(fusion)`, set up further by `configure`) on `train`, evaluating on `test`,
-    /// into `out`, printing each model's `shown` metrics; draws heatmaps of `examples` for the attention fusions.
+    /// into `out`, printing each model's `shown` metrics; draws heatmaps of `heatmaps` examples spread evenly over
+    /// `candidates` for the attention fusions.
     func compare(_ fusions: [ImageTextModelConfig.Fusion], model: (ImageTextModelConfig.Fusion) -> ImageTextModelConfig,
                  training: TrainingConfig, configure: (inout ImageTextRun) -> Void = { _ in }, train: Manifest, test: Manifest,
-                 out: URL, curves: [ModelComparison.Curve], shown: [String], examples: [ManifestEntry]) throws -> [ModelComparison.Record] {
+                 out: URL, curves: [ModelComparison.Curve], shown: [String], candidates: [ManifestEntry]) throws -> [ModelComparison.Record] {
+        let examples = stride(from: 0, to: candidates.count, by: max(1, candidates.count / max(heatmaps, 1))).prefix(heatmaps).map { candidates[$0] }
         let runs = fusions.map { fusion in
             var run = ImageTextRun(model: model(fusion), training: training)
             configure(&run)

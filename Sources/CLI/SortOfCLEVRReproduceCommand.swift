@@ -61,14 +61,12 @@ struct SortOfCLEVRReproduceCommand: ParsableCommand {
         let (train, test) = try manifests()
         print("Sort-of-CLEVR: \(Set(train.entries.map(\.imageURL)).count) training images, \(Set(test.entries.map(\.imageURL)).count) "
               + "test images, \(training.steps) steps of \(imagesPerStep) images × \(questionsPerImage) questions per model")
-        let relational = test.entries.filter { $0.group?.hasPrefix("relational/") ?? false }
         let records = try options.compare(
             !models.isEmpty ? models : quick ? [.concat, .coAttention] : SortOfCLEVRSource.fusions,
             model: { SortOfCLEVRSource.model($0, textEncoder: textEncoder, width: options.width) }, training: training,
             configure: { ($0.textsPerImage, $0.labelOrder) = (questionsPerImage, SortOfCLEVRSource.labels) },
             train: train, test: test, out: out, curves: SortOfCLEVRReport.curves, shown: ["group:relational", "group:non-relational"],
-            examples: stride(from: 0, to: relational.count, by: max(1, relational.count / max(options.heatmaps, 1)))
-                .prefix(options.heatmaps).map { relational[$0] })
+            candidates: test.entries.filter { $0.group?.hasPrefix("relational/") ?? false })
         print("\n" + SortOfCLEVRReport.table(records))
         print("\nwrote results.json, curves and heatmaps to \(out.path); one model bundle per model in \(out.path)/<model>/")
     }
