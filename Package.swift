@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 import PackageDescription
 
 /// Kernel targets: unchecked arithmetic in release, and sqrt without errno so square-root loops vectorise.
@@ -21,12 +21,20 @@ let package = Package(
         .library(name: "Encoders", targets: ["Encoders"]),
         .library(name: "OwnData", targets: ["OwnData"]),
         .library(name: "Benchmarks", targets: ["Benchmarks"]),
+        .library(name: "Serving", targets: ["Serving"]),
         .executable(name: "crossmodal", targets: ["CLI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
+        // Serving: HTTP (no swift-configuration support needed), graceful shutdown, Prometheus metrics.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0", traits: []),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.0.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
     ],
     targets: [
         .systemLibrary(
@@ -52,9 +60,18 @@ let package = Package(
         .target(name: "OwnData", dependencies: ["Tensors", "NN", "CrossModal", "Encoders", "Imaging", "Training"]),
         .target(name: "Tasks", dependencies: ["Tensors", "NN", "CrossModal", "Encoders", "Imaging", "Training", "OwnData"]),
         .target(name: "Benchmarks", dependencies: ["Tensors", "NN", "Optim", "CrossModal"]),
+        .target(
+            name: "Serving",
+            dependencies: ["OwnData", "Encoders", "Imaging", "Tensors",
+                           .product(name: "Hummingbird", package: "hummingbird"),
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                           .product(name: "Prometheus", package: "swift-prometheus"),
+                           .product(name: "Logging", package: "swift-log"),
+                           .product(name: "NIOCore", package: "swift-nio"),
+                           .product(name: "HTTPTypes", package: "swift-http-types")]),
         .executableTarget(
             name: "CLI",
-            dependencies: ["Tensors", "NN", "Optim", "Training", "CrossModal", "OwnData", "Tasks", "Imaging", "Encoders", "Benchmarks", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["Tensors", "NN", "Optim", "Training", "CrossModal", "OwnData", "Tasks", "Imaging", "Encoders", "Benchmarks", "Serving", .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log")]),
         // A child process that the kill -9 tests (TrainingTests) start and kill; not a user tool.
         .executableTarget(name: "ReliabilityProbe", dependencies: ["Training", "NN", "Tensors"]),
         .target(name: "TestSupport", dependencies: ["Tensors"], path: "Tests/TestSupport"),
@@ -64,10 +81,18 @@ let package = Package(
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Optim", "NN", "Tensors", "TestSupport"]),
         .testTarget(name: "CrossModalTests", dependencies: ["CrossModal", "Optim", "NN", "Tensors", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "TasksTests", dependencies: ["Tasks", "OwnData", "CrossModal", "Encoders", "Training", "Optim", "NN", "Tensors", "TestSupport", "Imaging"]),
-        .testTarget(name: "OwnDataTests", dependencies: ["OwnData", "Encoders", "Imaging", "Training", "NN", "Tensors", "TestSupport"]),
+        .target(name: "OwnDataFixtures", dependencies: ["OwnData", "Imaging"], path: "Tests/OwnDataFixtures"),
+        .testTarget(name: "OwnDataTests", dependencies: ["OwnData", "OwnDataFixtures", "Encoders", "Imaging", "Training", "NN", "Tensors", "TestSupport"]),
         .testTarget(name: "EncodersTests", dependencies: ["Encoders", "NN", "Tensors", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Tensors", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks"]),
+        .testTarget(
+            name: "ServingTests",
+            dependencies: ["Serving", "OwnData", "OwnDataFixtures", "Imaging", "Training", "TestSupport",
+                           .product(name: "HummingbirdTesting", package: "hummingbird"),
+                           .product(name: "Logging", package: "swift-log"),
+                           .product(name: "NIOCore", package: "swift-nio"),
+                           .product(name: "HTTPTypes", package: "swift-http-types")]),
         .testTarget(name: "TorchFilesTests", dependencies: ["TorchFiles", "Tensors", "TestSupport"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v5]

@@ -70,4 +70,12 @@ public final class CrossAttentionFusion: Module, FusionModel {
     }
 
     public func callAsFunction(_ batch: FusionBatch) throws -> Tensor { classifier(try joint(batch)) }
+
+    /// The logits together with the last layer's attention weights (each head's), from one forward pass through
+    /// the padded computation (equal to `callAsFunction` up to float rounding).
+    public func logitsAndAttention(_ batch: FusionBatch) throws -> (logits: Tensor, attention: CrossModalAttentionOutput) {
+        let out = try encode(batch, returnWeights: true, perHead: true)
+        let joint = poolAndConcat(visual: out.visual, visualMask: batch.visualPaddingMask, text: out.text, textMask: batch.textPaddingMask)
+        return (classifier(joint), out)
+    }
 }

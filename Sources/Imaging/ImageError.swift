@@ -10,6 +10,8 @@ public enum ImageError: Error, CustomStringConvertible, Equatable {
     case invalidJPEG(path: String, reason: String)
     /// The bytes start like neither a PNG nor a JPEG file; `found` is their first (up to 8) bytes in hex.
     case unsupportedFormat(path: String, found: String)
+    /// The header declares a side longer than the caller accepts.
+    case tooLarge(path: String, width: Int, height: Int, maxSide: Int)
     /// The image could not be encoded or the file could not be written.
     case unwritable(path: String, reason: String)
 
@@ -26,6 +28,8 @@ public enum ImageError: Error, CustomStringConvertible, Equatable {
         case let .unsupportedFormat(path, found):
             "\(path) is neither a PNG nor a JPEG image ("
                 + (found.isEmpty ? "the file is empty" : "starts with bytes \(found)") + "); convert it to PNG or JPEG"
+        case let .tooLarge(path, width, height, maxSide):
+            "\(path) is \(width)×\(height) pixels; at most \(maxSide) pixels a side are accepted: downscale it first"
         case let .unwritable(path, reason):
             "cannot write image \(path): \(reason); check that the directory exists, is writable and has free space"
         }

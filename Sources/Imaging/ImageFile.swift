@@ -15,10 +15,11 @@ public enum ImageFile {
         }
     }
 
-    /// Decodes PNG or JPEG bytes as 8-bit RGB, by their signature (`path` only names the source in errors).
-    public static func decode(_ data: Data, path: String) throws -> RGBImage {
-        if data.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) { return try PNG.decode(data, path: path) }
-        if data.starts(with: [0xFF, 0xD8, 0xFF]) { return try JPEG.decode(data, path: path) }
+    /// Decodes PNG or JPEG bytes as 8-bit RGB, by their signature (`path` only names the source in errors); an
+    /// image wider or taller than `maxSide` is refused from its header (`ImageError.tooLarge`).
+    public static func decode(_ data: Data, path: String, maxSide: Int = 1 << 15) throws -> RGBImage {
+        if data.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) { return try PNG.decode(data, path: path, maxSide: maxSide) }
+        if data.starts(with: [0xFF, 0xD8, 0xFF]) { return try JPEG.decode(data, path: path, maxSide: maxSide) }
         let found = data.prefix(8).map { String(format: "%02X", $0) }.joined(separator: " ")
         throw ImageError.unsupportedFormat(path: path, found: found)
     }

@@ -9,8 +9,9 @@ public enum JPEG {
     public static func read(_ url: URL) throws -> RGBImage { try decode(try ImageFile.contents(of: url), path: url.path) }
 
     /// Decodes JPEG bytes as 8-bit RGB (`path` only names the source in errors). Anything libjpeg-turbo warns
-    /// about, such as a truncated file, is refused rather than decoded into a partly grey image.
-    public static func decode(_ data: Data, path: String = "<memory>") throws -> RGBImage {
+    /// about, such as a truncated file, is refused rather than decoded into a partly grey image; an image wider or
+    /// taller than `maxSide` is refused (`ImageError.tooLarge`) from its header, before any pixel is decoded.
+    public static func decode(_ data: Data, path: String = "<memory>", maxSide: Int = 1 << 15) throws -> RGBImage {
         guard let handle = tjInitDecompress() else {
             throw ImageError.invalidJPEG(path: path, reason: String(cString: tjGetErrorStr2(nil)))
         }
@@ -25,6 +26,7 @@ public enum JPEG {
             guard w > 0, h > 0, w <= 1 << 15, h <= 1 << 15 else {
                 throw ImageError.invalidJPEG(path: path, reason: "unsupported size \(w)×\(h) (at least 1×1, at most 32768×32768)")
             }
+            guard w <= maxSide, h <= maxSide else { throw ImageError.tooLarge(path: path, width: w, height: h, maxSide: maxSide) }
             // Huffman coding spends at least one bit on every 8×8 block: at most 512 pixels per byte (flat white
             // 8192×8192 images from libjpeg-turbo reach 36–170). 2048 per byte leaves ample headroom and any image
             // of up to 1 M pixels passes, so a header claiming more pixels than the file can plausibly hold is

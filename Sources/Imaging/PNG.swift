@@ -10,8 +10,9 @@ public enum PNG {
     /// gamma-converted); alpha is composited onto white.
     public static func read(_ url: URL) throws -> RGBImage { try decode(try ImageFile.contents(of: url), path: url.path) }
 
-    /// Decodes PNG bytes (`path` only names the source in errors).
-    public static func decode(_ data: Data, path: String = "<memory>") throws -> RGBImage {
+    /// Decodes PNG bytes (`path` only names the source in errors); an image wider or taller than `maxSide` is
+    /// refused (`ImageError.tooLarge`) from its header, before any pixel is decoded.
+    public static func decode(_ data: Data, path: String = "<memory>", maxSide: Int = 1 << 15) throws -> RGBImage {
         // libpng keeps the pointer from begin_read until finish_read: both run inside one withUnsafeBytes.
         try data.withUnsafeBytes { raw -> RGBImage in
             var image = png_image()
@@ -25,6 +26,9 @@ public enum PNG {
             let width = Int(image.width), height = Int(image.height)
             guard width <= 1 << 15, height <= 1 << 15 else {
                 throw ImageError.invalidPNG(path: path, reason: "unsupported size \(width)×\(height) (at most 32768×32768)")
+            }
+            guard width <= maxSide, height <= maxSide else {
+                throw ImageError.tooLarge(path: path, width: width, height: height, maxSide: maxSide)
             }
             // Deflate expands at most 1032×, and a pixel takes at least 1 bit: a header claiming more pixels than
             // the file can hold is refused before the output buffer is allocated.

@@ -148,10 +148,11 @@ public final class ImageTextModel: Module {
         return reshape(sub(slice(out, axis: 1, 1..<2), slice(out, axis: 1, 0..<1)), [out.shape[0]])
     }
 
-    /// The last cross-modal layer's attention weights, each head's (nil for concat and the dual encoder):
-    /// text→regions [B, heads, T, R] and regions→text [B, heads, R, T].
-    public func attention(_ batch: ImageTextBatch) throws -> CrossModalAttentionOutput? {
+    /// The logits (as `callAsFunction`) with the last cross-modal layer's attention weights, each head's:
+    /// text→regions [B, heads, T, R] and regions→text [B, heads, R, T]; nil for concat, grid-mlp and the dual
+    /// encoder, which have no cross-attention.
+    public func logitsAndAttention(_ batch: ImageTextBatch) throws -> (logits: Tensor, attention: CrossModalAttentionOutput)? {
         guard let model = fusion as? CrossAttentionFusion else { return nil }
-        return try model.encode(try fusionBatch(batch), returnWeights: true, perHead: true)
+        return try model.logitsAndAttention(try fusionBatch(batch))
     }
 }

@@ -128,18 +128,23 @@ public final class InputPipeline {
                              labels: entries.map { $0.label.flatMap { labelIndex[$0] } ?? -1 }, skipped: skipped, truncated: truncated)
     }
 
-    /// A batch of one image and `texts` about it, computed directly (no cache), for prediction.
-    public func batch(image: RGBImage, texts: [String]) throws -> ImageTextBatch {
-        let images: ImageTextData.Images
+    /// A batch of `images` and the texts about each (`texts[i]` about `images[i]`, at least one each), computed
+    /// directly (no cache), for prediction.
+    public func batch(images: [RGBImage], texts: [[String]]) throws -> ImageTextBatch {
+        precondition(images.count == texts.count && texts.allSatisfy { !$0.isEmpty },
+                     "InputPipeline.batch: \(images.count) images and \(texts.map(\.count)) texts (at least one per image)")
+        let pictures: ImageTextData.Images
         switch (config.imageEncoder, config.finetuneEncoders) {
-        case (.smallCNN, _): images = .cnnPixels([Self.resized(image, side: config.imageSize)])
-        case (.efficientNetLite0, true): images = .imageNetPixels([Self.resized(image, side: EfficientNetLite0.imageSize)])
-        case (.efficientNetLite0, false): images = .features(try efficientNetRegions([image]))
+        case (.smallCNN, _): pictures = .cnnPixels(images.map { Self.resized($0, side: config.imageSize) })
+        case (.efficientNetLite0, true): pictures = .imageNetPixels(images.map { Self.resized($0, side: EfficientNetLite0.imageSize) })
+        case (.efficientNetLite0, false): pictures = .features(try efficientNetRegions(images))
         }
-        let entries = texts.enumerated().map { ManifestEntry(line: $0 + 1, image: "", imageURL: URL(fileURLWithPath: "/"), text: $1) }
-        let data = ImageTextData(entries: entries, images: images, texts: try textInputs(texts, cached: false).texts,
-                                 imageOfExample: texts.map { _ in 0 }, labels: texts.map { _ in -1 })
-        return data.batch(imageIndices: [0])
+        let all = texts.flatMap { $0 }
+        let entries = all.enumerated().map { ManifestEntry(line: $0 + 1, image: "", imageURL: URL(fileURLWithPath: "/"), text: $1) }
+        let owners = texts.indices.flatMap { i in [Int](repeating: i, count: texts[i].count) }
+        let data = ImageTextData(entries: entries, images: pictures, texts: try textInputs(all, cached: false).texts,
+                                 imageOfExample: owners, labels: all.map { _ in -1 })
+        return data.batch(imageIndices: Array(images.indices))
     }
 
     /// The small CNN's input: `image` resized to side × side (unchanged when it already is).

@@ -155,4 +155,15 @@ final class JPEGTests: XCTestCase {
             guard case .unreadable(missing.path, _)? = error as? ImageError else { return XCTFail("\(error)") }
         }
     }
+
+    func testASideOverTheCallersLimitIsRefusedFromTheHeader() throws {
+        let image = RGBImage(width: 40, height: 12)
+        for (name, data) in [("PNG", try PNG.encode(image)), ("JPEG", try JPEG.encode(image, quality: 90))] {
+            XCTAssertEqual(try ImageFile.decode(data, path: name, maxSide: 40).width, 40)
+            XCTAssertThrowsError(try ImageFile.decode(data, path: name, maxSide: 39)) { error in
+                XCTAssertEqual(error as? ImageError, .tooLarge(path: name, width: 40, height: 12, maxSide: 39))
+                XCTAssertEqual("\(error)", "\(name) is 40×12 pixels; at most 39 pixels a side are accepted: downscale it first")
+            }
+        }
+    }
 }

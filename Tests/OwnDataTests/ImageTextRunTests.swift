@@ -1,5 +1,6 @@
 import Foundation
 import Imaging
+import OwnDataFixtures
 import NN
 @testable import OwnData
 import Tensors
@@ -57,6 +58,16 @@ final class ImageTextRunTests: XCTestCase {
         XCTAssertEqual(answers[0].label, "top left")
         XCTAssertEqual(answers.map(\.probability), answers.map(\.probability).sorted(by: >))
         XCTAssertEqual(try predictor.attentionMaps(image: image, text: "where is the blue square?").count, 8, "one map per head")
+        // Several questions in one forward pass (with attention, through the padded computation) answer as one at a time.
+        let questions = try (0..<5).map { (image: try PNG.read(data.url("images/\($0).png")), text: ["where is the red square?", "where?"][$0 % 2]) }
+        let batched = try predictor.answer(questions, topK: 4, attention: true)
+        for (question, answer) in zip(questions, batched) {
+            let alone = try predictor.answer(image: question.image, text: question.text, topK: 4)
+            XCTAssertEqual(answer.labels.map(\.label), alone.map(\.label))
+            for (a, b) in zip(answer.labels, alone) { XCTAssertEqual(a.probability, b.probability, accuracy: 1e-5) }
+            let maps = try predictor.attentionMaps(image: question.image, text: question.text)
+            for (a, b) in zip(try XCTUnwrap(answer.attention).joined(), maps.joined()) { XCTAssertEqual(a, b, accuracy: 1e-5) }
+        }
         let picture = try predictor.heatmap(image: image, text: "where is the blue square?", caption: "answer: top left")
         XCTAssertEqual(picture.width, 5 * 170 - 10)
         XCTAssertThrowsError(try predictor.match(image: image, texts: ["x"]).count == 1 ? () : ())

@@ -1,5 +1,6 @@
 import Foundation
 import Imaging
+import OwnDataFixtures
 @testable import OwnData
 import Training
 import XCTest
@@ -97,7 +98,7 @@ final class InputPipelineTests: XCTestCase {
         XCTAssertEqual(joined[0].scalars, alone[1].scalars + alone[0].scalars)
         XCTAssertEqual(logged.count, 1, "the second text's clauses were already known: \(logged)")
         let fresh = InputPipeline(config: config, cacheRoot: data.url("cache"))
-        guard case let .features(direct) = try fresh.batch(image: RGBImage(width: 24, height: 24), texts: ["an ankle boot below a coat, a sneaker above a bag"])
+        guard case let .features(direct) = try fresh.batch(images: [RGBImage(width: 24, height: 24)], texts: [["an ankle boot below a coat, a sneaker above a bag"]])
             .text else { return XCTFail("features expected") }
         XCTAssertEqual(direct.shape, [1] + joined[0].shape)
         XCTAssertEqual(direct.scalars, joined[0].scalars, "prediction encodes the same way")

@@ -1,5 +1,6 @@
 import Foundation
 import Imaging
+import OwnDataFixtures
 @testable import OwnData
 import Training
 import XCTest

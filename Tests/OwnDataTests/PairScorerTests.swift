@@ -1,6 +1,7 @@
 import Foundation
 import NN
 @testable import OwnData
+import OwnDataFixtures
 import Tensors
 import Training
 import XCTest

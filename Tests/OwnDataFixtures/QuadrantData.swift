@@ -2,16 +2,16 @@ import Foundation
 import Imaging
 import OwnData
 
-/// A small data set on disk for the own-data tests: 24×24 images, each with one coloured square in a quadrant,
+/// A small data set on disk for the own-data and serving tests: 24×24 images, each with one coloured square in a quadrant,
 /// and questions about it ("where is the red square?" → "top left"), in a temporary directory.
-struct QuadrantData {
-    static let colors: [(String, RGB)] = [("red", RGB(220, 30, 30)), ("green", RGB(30, 180, 30)), ("blue", RGB(30, 30, 220))]
-    static let quadrants = ["top left", "top right", "bottom left", "bottom right"]
+public struct QuadrantData {
+    public static let colors: [(String, RGB)] = [("red", RGB(220, 30, 30)), ("green", RGB(30, 180, 30)), ("blue", RGB(30, 30, 220))]
+    public static let quadrants = ["top left", "top right", "bottom left", "bottom right"]
 
-    let directory: URL
+    public let directory: URL
 
     /// Writes `images` images and `train.jsonl` / `val.jsonl` manifests (every fifth image in val).
-    init(images: Int = 24) throws {
+    public init(images: Int = 24) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("own-data-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory.appendingPathComponent("images"), withIntermediateDirectories: true)
         var train: [String] = [], val: [String] = []
@@ -28,17 +28,17 @@ struct QuadrantData {
         try write("val.jsonl", val)
     }
 
-    func url(_ name: String) -> URL { directory.appendingPathComponent(name) }
+    public func url(_ name: String) -> URL { directory.appendingPathComponent(name) }
 
     /// Writes `lines` as the manifest `name`.
-    func write(_ name: String, _ lines: [String]) throws {
+    public func write(_ name: String, _ lines: [String]) throws {
         try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: url(name))
     }
 
-    func remove() { try? FileManager.default.removeItem(at: directory) }
+    public func remove() { try? FileManager.default.removeItem(at: directory) }
 
     /// A small-CNN + learned-text config for this data.
-    static func config(_ task: ImageTextModelConfig.Task = .classify, fusion: ImageTextModelConfig.Fusion = .coAttention) -> ImageTextModelConfig {
+    public static func config(_ task: ImageTextModelConfig.Task = .classify, fusion: ImageTextModelConfig.Fusion = .coAttention) -> ImageTextModelConfig {
         var config = ImageTextModelConfig(task: task, fusion: fusion, imageEncoder: .smallCNN, textEncoder: .learned)
         config.imageSize = 24
         config.width = 16

@@ -1,0 +1,90 @@
+import Foundation
+import Imaging
+import OwnData
+import ServiceLifecycle
+
+/// The model behind the routes: requests become jobs of a `DynamicBatcher`, whose own thread runs each batch as
+/// one forward pass of the predictor (never on the event loop). As a `Service` it starts with the server and,
+/// at shutdown (after the HTTP server has drained), lets the jobs still queued finish.
+final class ModelEngine: Service, @unchecked Sendable {
+    /// One request's inputs.
+    enum Job {
+        case answer(image: RGBImage, text: String, topK: Int, attention: Bool)
+        case match(image: RGBImage, texts: [String])
+
+        /// The route it came from, which is also its batching kind and its metrics label.
+        var route: String {
+            switch self {
+            case .answer: "/v1/answer"
+            case .match: "/v1/match"
+            }
+        }
+    }
+
+    enum Output {
+        case answer(ImageTextPredictor.Answer)
+        case match([ImageTextPredictor.Match])
+    }
+
+    let predictor: ImageTextPredictor
+    private var batcher: DynamicBatcher<Job, Output>!
+
+    init(predictor: ImageTextPredictor, limits: ServingLimits, metrics: ServingMetrics) {
+        self.predictor = predictor
+        batcher = DynamicBatcher(
+            maxBatch: limits.maxBatch, maxWait: limits.batchWaitMilliseconds / 1000, maxQueue: limits.maxQueue, kind: \.route,
+            process: { [unowned self] in run($0) }, observe: { metrics.batch(route: $0, size: $1, queueDepth: $2) })
+    }
+
+    func run() async throws {
+        batcher.start()
+        try? await gracefulShutdown()
+        await withCheckedContinuation { done in
+            DispatchQueue.global().async { [batcher] in
+                batcher!.stop()
+                done.resume()
+            }
+        }
+    }
+
+    /// Runs `job` in the next batch of its route: its output and the batch's size; 503 with `Retry-After`
+    /// when the queue is full or the server is stopping.
+    func submit(_ job: Job) async throws -> (Output, batchSize: Int) {
+        do {
+            return try await batcher.submit(job)
+        } catch DynamicBatcher<Job, Output>.Refusal.queueFull(let limit) {
+            throw APIError(.serviceUnavailable, code: "queue_full",
+                           "the server is busy: \(limit) requests are already waiting (--max-queue); retry shortly", retryAfter: 1)
+        } catch DynamicBatcher<Job, Output>.Refusal.stopped {
+            throw APIError(.serviceUnavailable, code: "shutting_down", "the server is shutting down; retry on another instance", retryAfter: 1)
+        }
+    }
+
+    /// One batch of one route's jobs as one forward pass; if the batch fails, each job alone, so that one
+    /// request's failure is only its own.
+    private func run(_ jobs: [Job]) -> [Result<Output, any Error>] {
+        if jobs.count > 1, let outputs = try? forward(jobs) { return outputs.map { .success($0) } }
+        return jobs.map { job in Result { try forward([job])[0] } }
+    }
+
+    private func forward(_ jobs: [Job]) throws -> [Output] {
+        switch jobs[0] {
+        case .answer:
+            let questions = jobs.map { job -> (image: RGBImage, text: String, topK: Int, attention: Bool) in
+                guard case let .answer(image, text, topK, attention) = job else { preconditionFailure("ModelEngine: mixed batch") }
+                return (image, text, topK, attention)
+            }
+            let answers = try predictor.answer(questions.map { ($0.image, $0.text) }, topK: questions.map(\.topK).max()!,
+                                               attention: questions.contains { $0.attention })
+            return zip(questions, answers).map { question, answer in
+                .answer(.init(labels: Array(answer.labels.prefix(question.topK)), attention: question.attention ? answer.attention : nil))
+            }
+        case .match:
+            let queries = jobs.map { job -> (image: RGBImage, texts: [String]) in
+                guard case let .match(image, texts) = job else { preconditionFailure("ModelEngine: mixed batch") }
+                return (image, texts)
+            }
+            return try predictor.match(queries).map { .match($0) }
+        }
+    }
+}

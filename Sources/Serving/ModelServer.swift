@@ -1,0 +1,127 @@
+import Encoders
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import OwnData
+import ServiceLifecycle
+
+/// A trained bundle behind HTTP (`crossmodal serve`): `POST /v1/answer` and `/v1/match` (JSON or multipart, run
+/// in dynamic batches on the engine's thread), `GET /healthz`, `/metrics` (Prometheus) and `/openapi.json`.
+/// Every failure is answered as JSON `{"error": {"code", "message", "field"}}`; SIGTERM or SIGINT stop accepting,
+/// finish the requests in flight (up to `limits.drainSeconds`) and return.
+public final class ModelServer: @unchecked Sendable {
+    public let bundle: ModelBundle
+    public let limits: ServingLimits
+    /// Every route the router holds, as "METHOD /path", in registration order.
+    public private(set) var routes: [String] = []
+    let engine: ModelEngine
+    let metrics = ServingMetrics()
+    private let logger: Logger
+    private let directory: URL
+    private let openAPI: JSONValue
+    private var router: Router<BasicRequestContext>!
+
+    /// Loads the bundle in `directory` (its pretrained encoders from `cacheRoot`).
+    public init(model directory: URL, limits: ServingLimits = ServingLimits(), logger: Logger = Logger(label: "crossmodal.serve"),
+                cacheRoot: URL = ModelCache.root()) throws {
+        let (bundle, model) = try ModelBundle.load(directory)
+        (self.bundle, self.limits, self.logger, self.directory) = (bundle, limits, logger, directory)
+        engine = ModelEngine(predictor: ImageTextPredictor(model: model, cacheRoot: cacheRoot), limits: limits, metrics: metrics)
+        openAPI = OpenAPIDocument.make(title: directory.lastPathComponent, limits: limits)
+        router = makeRouter()
+    }
+
+    /// The Hummingbird application on `host`:`port` (0 = any free port), with the engine as one of its services;
+    /// `onRunning` gets the bound port once the server listens.
+    public func application(host: String = "127.0.0.1", port: Int = 8080,
+                            onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
+        Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "crossmodal"),
+                    services: [engine], onServerRunning: { await onRunning($0.localAddress?.port ?? port) }, logger: logger)
+    }
+
+    /// Serves until SIGTERM or SIGINT, then drains: no new connections, requests in flight answered (for at most
+    /// `limits.drainSeconds`), queued batches run; returns when all is done.
+    public func run(host: String, port: Int, onRunning: @escaping @Sendable (Int) async -> Void) async throws {
+        var configuration = ServiceGroupConfiguration(services: [application(host: host, port: port, onRunning: onRunning)],
+                                                      gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        configuration.maximumGracefulShutdownDuration = .milliseconds(Int64(limits.drainSeconds * 1000))
+        try await ServiceGroup(configuration: configuration).run()
+    }
+
+    private func makeRouter() -> Router<BasicRequestContext> {
+        let router = Router()
+        let paths: Set<String> = ["/v1/answer", "/v1/match", "/healthz", "/metrics", "/openapi.json"]
+        router.add(middleware: RequestLogMiddleware(logger: logger, metrics: metrics, limits: limits, paths: paths))
+        func register(_ method: HTTPRequest.Method, _ path: String,
+                      _ handler: @escaping @Sendable (Request) async throws -> Response) {
+            precondition(paths.contains(path), "ModelServer: route \(path) missing from the metrics' paths")
+            router.on(RouterPath(path), method: method) { request, _ in try await handler(request) }
+            routes.append("\(method.rawValue) \(path)")
+        }
+        register(.post, "/v1/answer") { [unowned self] in try await answer($0) }
+        register(.post, "/v1/match") { [unowned self] in try await match($0) }
+        register(.get, "/healthz") { [unowned self] _ in json(health) }
+        register(.get, "/metrics") { [unowned self] _ in
+            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                     body: ResponseBody(byteBuffer: ByteBuffer(string: metrics.exposition())))
+        }
+        register(.get, "/openapi.json") { [unowned self] _ in json(openAPI) }
+        return router
+    }
+
+    private var health: JSONValue {
+        let config = bundle.model, grid = engine.predictor.model.grid
+        return ["status": "ok", "model": .string(directory.lastPathComponent), "task": .string(config.task.rawValue),
+                "fusion": .string(config.fusion.rawValue), "image_encoder": .string(config.imageEncoder.rawValue),
+                "text_encoder": .string(config.textEncoder.rawValue), "labels": .number(Double(config.labels.count)),
+                "grid": [.number(Double(grid.height)), .number(Double(grid.width))]]
+    }
+
+    private func wrongRoute(_ right: String) -> APIError {
+        let task = bundle.model.task
+        return APIError(.badRequest, code: "wrong_route", "this model was trained with --task \(task.rawValue): "
+                        + (task == .match ? "it scores image–text pairs and has no labels" : "it answers with labels and scores no pairs")
+                        + "; send this request to POST \(right)")
+    }
+
+    private func answer(_ request: Request) async throws -> Response {
+        guard bundle.model.task == .classify else { throw wrongRoute("/v1/match") }
+        let fields = try await RequestFields.read(request, limits: limits, allowed: ["image", "text", "top_k", "attention"])
+        let image = try fields.image("image", limits: limits), text = try fields.text("text", limits: limits)
+        let labels = bundle.model.labels.count
+        let topK = try fields.int("top_k", default: min(5, labels), in: 1...max(labels, 1))
+        let attention = try fields.bool("attention", default: false)
+        guard !attention || engine.predictor.hasAttention else {
+            throw APIError.invalid("attention", "a \(bundle.model.fusion.rawValue) model has no cross-attention to show; "
+                                   + "send attention: false (maps need --fusion cross-attention or co-attention)")
+        }
+        let (output, batchSize) = try await engine.submit(.answer(image: image, text: text, topK: topK, attention: attention))
+        guard case let .answer(answer) = output else { preconditionFailure("ModelServer: \(output) for /v1/answer") }
+        var body: [String: JSONValue] = ["answers": .array(answer.labels.map { ["label": .string($0.label), "probability": .number($0.probability)] })]
+        if let maps = answer.attention {
+            let grid = engine.predictor.model.grid
+            let mean = maps[0].indices.map { i in maps.map { $0[i] }.reduce(0, +) / Double(maps.count) }
+            body["attention"] = ["grid": [.number(Double(grid.height)), .number(Double(grid.width))],
+                                 "heads": .array(maps.map { .array($0.map(JSONValue.number)) }), "mean": .array(mean.map(JSONValue.number))]
+        }
+        return json(.object(body), batchSize: batchSize)
+    }
+
+    private func match(_ request: Request) async throws -> Response {
+        guard bundle.model.task == .match else { throw wrongRoute("/v1/answer") }
+        let fields = try await RequestFields.read(request, limits: limits, allowed: ["image", "texts"])
+        let image = try fields.image("image", limits: limits), texts = try fields.texts("texts", limits: limits)
+        let (output, batchSize) = try await engine.submit(.match(image: image, texts: texts))
+        guard case let .match(matches) = output else { preconditionFailure("ModelServer: \(output) for /v1/match") }
+        return json(["matches": .array(zip(texts, matches).map { text, match in
+            ["text": .string(text), "score": .number(match.score), "probability": match.probability.map(JSONValue.number) ?? .null]
+        })], batchSize: batchSize)
+    }
+
+    private func json(_ value: JSONValue, batchSize: Int? = nil) -> Response {
+        var headers: HTTPFields = [.contentType: "application/json"]
+        if let batchSize { headers[RequestLogMiddleware<BasicRequestContext>.batchSizeHeader] = String(batchSize) }
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: value.encoded())))
+    }
+}

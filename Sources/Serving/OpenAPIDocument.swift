@@ -1,0 +1,94 @@
+/// The OpenAPI 3.1 description of the server's routes, served at `GET /openapi.json`: every route with its
+/// request bodies (JSON and multipart), responses and errors, and the limits this server runs with.
+enum OpenAPIDocument {
+    /// The document for a server with `limits`; `title` names the model it serves.
+    static func make(title: String, limits: ServingLimits) -> JSONValue {
+        [
+            "openapi": "3.1.0",
+            "info": ["title": .string("crossmodal serve: \(title)"), "version": "1",
+                     "description": "A trained CrossModal model bundle behind a batched JSON API."],
+            "paths": [
+                "/v1/answer": ["post": operation(
+                    "answer", summary: "Top labels with probabilities for a question about an image (classify models).",
+                    request: "AnswerRequest", response: "AnswerResponse", errors: [400, 413, 415, 503])],
+                "/v1/match": ["post": operation(
+                    "match", summary: "A match score for each text about an image (match models).",
+                    request: "MatchRequest", response: "MatchResponse", errors: [400, 413, 415, 503])],
+                "/healthz": ["get": operation("health", summary: "The model being served.", request: nil, response: "Health", errors: [])],
+                "/metrics": ["get": [
+                    "operationId": "metrics", "summary": "Prometheus metrics in the text exposition format.",
+                    "responses": ["200": ["description": "metrics", "content": ["text/plain": ["schema": ["type": "string"]]]]],
+                ]],
+                "/openapi.json": ["get": [
+                    "operationId": "openapi", "summary": "This document.",
+                    "responses": ["200": ["description": "OpenAPI 3.1", "content": ["application/json": ["schema": ["type": "object"]]]]],
+                ]],
+            ],
+            "components": ["schemas": schemas(limits)],
+        ]
+    }
+
+    private static func ref(_ name: String) -> JSONValue { ["$ref": .string("#/components/schemas/\(name)")] }
+
+    private static func operation(_ id: String, summary: String, request: String?, response: String, errors: [Int]) -> JSONValue {
+        var responses: [String: JSONValue] = ["200": ["description": "OK", "content": ["application/json": ["schema": ref(response)]]]]
+        let meaning = [400: "invalid input (the error's field names it)", 404: "no such route", 413: "body over --max-body-bytes",
+                       415: "neither JSON nor multipart/form-data", 503: "queue full (--max-queue) or shutting down; see Retry-After"]
+        for code in errors {
+            responses[String(code)] = ["description": .string(meaning[code]!), "content": ["application/json": ["schema": ref("Error")]]]
+        }
+        var op: [String: JSONValue] = ["operationId": .string(id), "summary": .string(summary), "responses": .object(responses)]
+        if let request {
+            op["requestBody"] = ["required": true, "content": [
+                "application/json": ["schema": ref(request)],
+                "multipart/form-data": ["schema": ref(request + "Form")],
+            ]]
+        }
+        return .object(op)
+    }
+
+    private static func object(_ properties: [String: JSONValue], required: [String]) -> JSONValue {
+        ["type": "object", "properties": .object(properties), "required": .array(required.map(JSONValue.string)), "additionalProperties": false]
+    }
+
+    private static func schemas(_ limits: ServingLimits) -> JSONValue {
+        let text: JSONValue = ["type": "string", "minLength": 1, "maxLength": .number(Double(limits.maxTextChars))]
+        let image: JSONValue = ["type": "string", "contentEncoding": "base64",
+                                "description": .string("PNG or JPEG bytes, base64 (a data: URL too); at most \(limits.maxImageSide) pixels a side")]
+        let upload: JSONValue = ["type": "string", "format": "binary", "description": "a PNG or JPEG file"]
+        let texts: JSONValue = ["type": "array", "items": text, "minItems": 1, "maxItems": .number(Double(limits.maxTexts))]
+        let topK: JSONValue = ["type": "integer", "minimum": 1, "default": 5]
+        let attention: JSONValue = ["type": "boolean", "default": false,
+                                    "description": "also return each head's text→image attention over the region grid (cross- and co-attention models)"]
+        let probabilities: JSONValue = ["type": "array", "items": ["type": "number"]]
+        return [
+            "AnswerRequest": object(["image": image, "text": text, "top_k": topK, "attention": attention], required: ["image", "text"]),
+            "AnswerRequestForm": object(["image": upload, "text": text, "top_k": topK, "attention": attention], required: ["image", "text"]),
+            "MatchRequest": object(["image": image, "texts": texts], required: ["image", "texts"]),
+            "MatchRequestForm": object(["image": upload, "texts": texts], required: ["image", "texts"]),
+            "AnswerResponse": object([
+                "answers": ["type": "array", "items": object(["label": ["type": "string"], "probability": ["type": "number"]],
+                                                             required: ["label", "probability"])],
+                "attention": object([
+                    "grid": ["type": "array", "items": ["type": "integer"], "minItems": 2, "maxItems": 2, "description": "[rows, cols]"],
+                    "heads": ["type": "array", "items": probabilities, "description": "per head, row-major over the grid; each sums to 1"],
+                    "mean": probabilities,
+                ], required: ["grid", "heads", "mean"]),
+            ], required: ["answers"]),
+            "MatchResponse": object([
+                "matches": ["type": "array", "items": object([
+                    "text": ["type": "string"], "score": ["type": "number", "description": "higher = better match"],
+                    "probability": ["type": ["number", "null"], "description": "P(match); null for the dual encoder"],
+                ], required: ["text", "score", "probability"])],
+            ], required: ["matches"]),
+            "Health": object([
+                "status": ["type": "string"], "task": ["enum": ["classify", "match"]], "fusion": ["type": "string"],
+                "image_encoder": ["type": "string"], "text_encoder": ["type": "string"], "labels": ["type": "integer"],
+                "grid": ["type": "array", "items": ["type": "integer"]],
+            ], required: ["status", "task", "fusion", "image_encoder", "text_encoder", "labels", "grid"]),
+            "Error": object(["error": object([
+                "code": ["type": "string"], "message": ["type": "string"], "field": ["type": ["string", "null"]],
+            ], required: ["code", "message", "field"])], required: ["error"]),
+        ]
+    }
+}
