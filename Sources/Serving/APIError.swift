@@ -12,11 +12,11 @@ public struct APIError: Error, Equatable, HTTPResponseError {
     /// What was expected, what was found, and how to fix it.
     public let message: String
     public let field: String?
-    /// Seconds a client should wait before retrying (sent as `Retry-After`).
-    public var retryAfter: Int?
+    /// Headers sent with it: `Retry-After` with a 503, `Allow` with a 405.
+    public let headers: HTTPFields
 
-    public init(_ status: HTTPResponse.Status, code: String, _ message: String, field: String? = nil, retryAfter: Int? = nil) {
-        (self.status, self.code, self.message, self.field, self.retryAfter) = (status, code, message, field, retryAfter)
+    public init(_ status: HTTPResponse.Status, code: String, _ message: String, field: String? = nil, headers: HTTPFields = [:]) {
+        (self.status, self.code, self.message, self.field, self.headers) = (status, code, message, field, headers)
     }
 
     /// 400 for a request field: `invalid_<field>` naming it.
@@ -33,20 +33,26 @@ public struct APIError: Error, Equatable, HTTPResponseError {
 
     public func response(from request: Request, context: some RequestContext) throws -> Response { response() }
 
-    /// The HTTP response: status, JSON body, and `Retry-After` when set.
+    /// The HTTP response: status, headers and the JSON body.
     public func response() -> Response {
-        var headers: HTTPFields = [.contentType: "application/json"]
-        if let retryAfter { headers[.retryAfter] = String(retryAfter) }
+        var headers = headers
+        headers[.contentType] = "application/json"
         return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: json.encoded())))
     }
 
     /// Any error a route or the server throws, as the API reports it: an `APIError` as it is, the body limit as
-    /// 413, Hummingbird's own HTTP errors (404, 405, …) with their status, anything else as a 500.
-    static func from(_ error: any Error, maxBodyBytes: Int) -> APIError {
+    /// 413, an unknown path as 404 and a known path with another method as 405 (`methods` maps each path to its
+    /// methods), Hummingbird's other HTTP errors with their status, anything else as a 500.
+    static func from(_ error: any Error, request: Request, methods: [String: [String]], maxBodyBytes: Int) -> APIError {
         switch error {
         case let error as APIError: return error
         case is NIOTooManyBytesError: return bodyTooLarge(maxBodyBytes)
         case let error as HTTPError where error.status == .notFound:
+            if let allowed = methods[request.uri.path] {
+                let list = allowed.joined(separator: ", ")
+                return APIError(.methodNotAllowed, code: "method_not_allowed", "\(request.uri.path) takes \(list), not \(request.method)",
+                                headers: [.allow: list])
+            }
             return APIError(.notFound, code: "not_found", "no such route; the routes are listed at GET /openapi.json")
         case let error as HTTPError:
             return APIError(error.status, code: error.status.reasonPhrase.lowercased().replacingOccurrences(of: " ", with: "_"),

@@ -44,10 +44,12 @@ public indirect enum JSONValue: Codable, Equatable, Sendable {
         }
     }
 
-    /// Compact JSON with sorted keys.
+    /// Compact JSON with sorted keys (a non-finite number, which JSON cannot hold, as the string "NaN" or
+    /// "Infinity" rather than a failure).
     public func encoded() -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
         return try! encoder.encode(self)
     }
 }

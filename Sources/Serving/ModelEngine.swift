@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Imaging
 import OwnData
 import ServiceLifecycle
@@ -54,9 +55,9 @@ final class ModelEngine: Service, @unchecked Sendable {
             return try await batcher.submit(job)
         } catch DynamicBatcher<Job, Output>.Refusal.queueFull(let limit) {
             throw APIError(.serviceUnavailable, code: "queue_full",
-                           "the server is busy: \(limit) requests are already waiting (--max-queue); retry shortly", retryAfter: 1)
+                           "the server is busy: \(limit) requests are already waiting (--max-queue); retry shortly", headers: [.retryAfter: "1"])
         } catch DynamicBatcher<Job, Output>.Refusal.stopped {
-            throw APIError(.serviceUnavailable, code: "shutting_down", "the server is shutting down; retry on another instance", retryAfter: 1)
+            throw APIError(.serviceUnavailable, code: "shutting_down", "the server is shutting down; retry on another instance", headers: [.retryAfter: "1"])
         }
     }
 

@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import NIOCore
 import OwnData
 import ServiceLifecycle
 
@@ -21,6 +22,7 @@ public final class ModelServer: @unchecked Sendable {
     private let directory: URL
     private let openAPI: JSONValue
     private var router: Router<BasicRequestContext>!
+    private var applicationMade = false
 
     /// Loads the bundle in `directory` (its pretrained encoders from `cacheRoot`).
     public init(model directory: URL, limits: ServingLimits = ServingLimits(), logger: Logger = Logger(label: "crossmodal.serve"),
@@ -33,29 +35,37 @@ public final class ModelServer: @unchecked Sendable {
     }
 
     /// The Hummingbird application on `host`:`port` (0 = any free port), with the engine as one of its services;
-    /// `onRunning` gets the bound port once the server listens.
+    /// `onRunning` gets the bound port once the server listens. One per `ModelServer` (the engine stops with it).
     public func application(host: String = "127.0.0.1", port: Int = 8080,
                             onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
-        Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "crossmodal"),
+        precondition(!applicationMade, "ModelServer.application: one ModelServer serves one application; make another ModelServer")
+        applicationMade = true
+        return Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "crossmodal"),
                     services: [engine], onServerRunning: { await onRunning($0.localAddress?.port ?? port) }, logger: logger)
     }
 
-    /// Serves until SIGTERM or SIGINT, then drains: no new connections, requests in flight answered (for at most
+    /// Serves (as `application`, so once per `ModelServer`) until SIGTERM or SIGINT, then drains: no new connections, requests in flight answered (for at most
     /// `limits.drainSeconds`), queued batches run; returns when all is done.
     public func run(host: String, port: Int, onRunning: @escaping @Sendable (Int) async -> Void) async throws {
         var configuration = ServiceGroupConfiguration(services: [application(host: host, port: port, onRunning: onRunning)],
                                                       gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         configuration.maximumGracefulShutdownDuration = .milliseconds(Int64(limits.drainSeconds * 1000))
-        try await ServiceGroup(configuration: configuration).run()
+        do {
+            try await ServiceGroup(configuration: configuration).run()
+        } catch let error as IOError where error.errnoCode == EADDRINUSE || error.errnoCode == EACCES {
+            throw ServingError.cannotListen(host: host, port: port, reason: error.errnoCode == EADDRINUSE
+                                            ? "the address is already in use: stop the other server or pass --port 0 for any free port"
+                                            : "permission denied: ports below 1024 need root; pick a port from 1024 up")
+        }
     }
 
     private func makeRouter() -> Router<BasicRequestContext> {
         let router = Router()
-        let paths: Set<String> = ["/v1/answer", "/v1/match", "/healthz", "/metrics", "/openapi.json"]
-        router.add(middleware: RequestLogMiddleware(logger: logger, metrics: metrics, limits: limits, paths: paths))
+        let methods = ["/v1/answer": ["POST"], "/v1/match": ["POST"], "/healthz": ["GET"], "/metrics": ["GET"], "/openapi.json": ["GET"]]
+        router.add(middleware: RequestLogMiddleware(logger: logger, metrics: metrics, limits: limits, methods: methods))
         func register(_ method: HTTPRequest.Method, _ path: String,
                       _ handler: @escaping @Sendable (Request) async throws -> Response) {
-            precondition(paths.contains(path), "ModelServer: route \(path) missing from the metrics' paths")
+            precondition(methods[path]?.contains(method.rawValue) == true, "ModelServer: \(method) \(path) missing from the middleware's routes")
             router.on(RouterPath(path), method: method) { request, _ in try await handler(request) }
             routes.append("\(method.rawValue) \(path)")
         }
@@ -67,6 +77,7 @@ public final class ModelServer: @unchecked Sendable {
                      body: ResponseBody(byteBuffer: ByteBuffer(string: metrics.exposition())))
         }
         register(.get, "/openapi.json") { [unowned self] _ in json(openAPI) }
+        precondition(routes.count == methods.values.joined().count, "ModelServer: \(routes) registered for \(methods)")
         return router
     }
 

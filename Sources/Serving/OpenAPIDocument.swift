@@ -10,11 +10,11 @@ enum OpenAPIDocument {
             "paths": [
                 "/v1/answer": ["post": operation(
                     "answer", summary: "Top labels with probabilities for a question about an image (classify models).",
-                    request: "AnswerRequest", response: "AnswerResponse", errors: [400, 413, 415, 503])],
+                    request: "AnswerRequest", response: "AnswerResponse", errors: [400, 405, 413, 415, 503])],
                 "/v1/match": ["post": operation(
                     "match", summary: "A match score for each text about an image (match models).",
-                    request: "MatchRequest", response: "MatchResponse", errors: [400, 413, 415, 503])],
-                "/healthz": ["get": operation("health", summary: "The model being served.", request: nil, response: "Health", errors: [])],
+                    request: "MatchRequest", response: "MatchResponse", errors: [400, 405, 413, 415, 503])],
+                "/healthz": ["get": operation("health", summary: "The model being served.", request: nil, response: "Health", errors: [405])],
                 "/metrics": ["get": [
                     "operationId": "metrics", "summary": "Prometheus metrics in the text exposition format.",
                     "responses": ["200": ["description": "metrics", "content": ["text/plain": ["schema": ["type": "string"]]]]],
@@ -32,7 +32,7 @@ enum OpenAPIDocument {
 
     private static func operation(_ id: String, summary: String, request: String?, response: String, errors: [Int]) -> JSONValue {
         var responses: [String: JSONValue] = ["200": ["description": "OK", "content": ["application/json": ["schema": ref(response)]]]]
-        let meaning = [400: "invalid input (the error's field names it)", 404: "no such route", 413: "body over --max-body-bytes",
+        let meaning = [400: "invalid input (the error's field names it)", 405: "another method than the route's; see Allow", 413: "body over --max-body-bytes",
                        415: "neither JSON nor multipart/form-data", 503: "queue full (--max-queue) or shutting down; see Retry-After"]
         for code in errors {
             responses[String(code)] = ["description": .string(meaning[code]!), "content": ["application/json": ["schema": ref("Error")]]]
@@ -82,10 +82,10 @@ enum OpenAPIDocument {
                 ], required: ["text", "score", "probability"])],
             ], required: ["matches"]),
             "Health": object([
-                "status": ["type": "string"], "task": ["enum": ["classify", "match"]], "fusion": ["type": "string"],
+                "status": ["type": "string"], "model": ["type": "string", "description": "the bundle's directory name"], "task": ["enum": ["classify", "match"]], "fusion": ["type": "string"],
                 "image_encoder": ["type": "string"], "text_encoder": ["type": "string"], "labels": ["type": "integer"],
                 "grid": ["type": "array", "items": ["type": "integer"]],
-            ], required: ["status", "task", "fusion", "image_encoder", "text_encoder", "labels", "grid"]),
+            ], required: ["status", "model", "task", "fusion", "image_encoder", "text_encoder", "labels", "grid"]),
             "Error": object(["error": object([
                 "code": ["type": "string"], "message": ["type": "string"], "field": ["type": ["string", "null"]],
             ], required: ["code", "message", "field"])], required: ["error"]),

@@ -169,15 +169,15 @@ struct RequestFields {
         return found
     }
 
-    /// The boolean in `name` (`true`/`false`, in a form also `1`/`0`), or `default` when absent.
+    /// The boolean in `name` (`true` or `false`, in a form as text), or `default` when absent.
     func bool(_ name: String, default value: Bool) throws(APIError) -> Bool {
         switch try single(name) {
         case nil: return value
         case let .json(.bool(flag))?: return flag
         case let .part(data)?:
-            switch String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespaces).lowercased() {
-            case "true", "1", "on": return true
-            case "false", "0", "off": return false
+            switch String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespaces) {
+            case "true": return true
+            case "false": return false
             default: break
             }
         case .json?: break

@@ -10,8 +10,9 @@ struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
     let logger: Logger
     let metrics: ServingMetrics
     let limits: ServingLimits
-    /// The registered paths; any other path is counted as "unmatched" (bounding the metrics' label values).
-    let paths: Set<String>
+    /// The registered paths with their methods; any other path is counted as "unmatched" (bounding the metrics'
+    /// label values), and a registered path asked with another method is answered 405.
+    let methods: [String: [String]]
 
     /// The response header carrying the size of the batch a request ran in.
     static var batchSizeHeader: HTTPField.Name { HTTPField.Name("X-Batch-Size")! }
@@ -22,11 +23,11 @@ struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
         do {
             response = try await next(request, context)
         } catch {
-            response = APIError.from(error, maxBodyBytes: limits.maxBodyBytes).response()
+            response = APIError.from(error, request: request, methods: methods, maxBodyBytes: limits.maxBodyBytes).response()
         }
         let elapsed = ContinuousClock.now - start
         let path = request.uri.path
-        metrics.request(route: paths.contains(path) ? path : "unmatched", status: response.status.code, duration: elapsed)
+        metrics.request(route: methods[path] != nil ? path : "unmatched", status: response.status.code, duration: elapsed)
         let milliseconds = Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000
         logger.info("\(request.method) \(path) \(response.status.code) \(String(format: "%.1f", milliseconds)) ms batch \(response.headers[Self.batchSizeHeader] ?? "-")")
         return response

@@ -37,6 +37,7 @@ final class ModelServerTests: XCTestCase {
             XCTAssertEqual(health.json["image_encoder"] as? String, "small-cnn")
             XCTAssertEqual(health.json["text_encoder"] as? String, "learned")
             XCTAssertEqual(health.json["labels"] as? Int, 4)
+            XCTAssertEqual(health.json["model"] as? String, "classify")
 
             let openAPI = try await HTTPExchange.send(port, .get, "/openapi.json")
             XCTAssertEqual(openAPI.json["openapi"] as? String, "3.1.0")
@@ -65,6 +66,19 @@ final class ModelServerTests: XCTestCase {
                 XCTAssertTrue(text.contains(line), "\(line) missing from\n\(text)")
             }
             XCTAssertTrue(text.contains(#"crossmodal_http_request_duration_seconds_bucket{route="/v1/answer",le="+Inf"} 1"#), text)
+        }
+    }
+
+    func testABusyPortIsATypedErrorSayingWhatToDo() async throws {
+        let second = try ModelServer(model: try ServingBundles.classify, cacheRoot: try ServingBundles.data.url("cache"))
+        try await serve(try ServingBundles.classify) { port, _ in
+            do {
+                try await second.run(host: "127.0.0.1", port: port, onRunning: { _ in XCTFail("bound a busy port") })
+                XCTFail("run returned")
+            } catch let error as ServingError {
+                XCTAssertEqual(error, .cannotListen(host: "127.0.0.1", port: port,
+                                                   reason: "the address is already in use: stop the other server or pass --port 0 for any free port"))
+            }
         }
     }
 
@@ -164,6 +178,8 @@ final class ModelServerTests: XCTestCase {
              "over the limit of 40"),
             ("malformed JSON", "/v1/answer", Data("{\"image\": \"abc\",\n \"text\": }".utf8), "application/json", 400, "malformed_json", nil,
              "at line 2, column 10"),
+            ("JSON nested 20,000 deep", "/v1/answer", Data(("{\"image\": " + String(repeating: "[", count: 20_000) + "}").utf8), "application/json",
+             400, "malformed_json", nil, "Too many nested"),
             ("not an object", "/v1/answer", Data("[1, 2]".utf8), "application/json", 400, "malformed_json", nil, "an array"),
             ("unknown field", "/v1/answer", HTTPExchange.json(["image": png.base64EncodedString(), "text": "x", "topk": 3]), "application/json",
              400, "invalid_topk", "topk", "top_k"),
@@ -196,6 +212,17 @@ final class ModelServerTests: XCTestCase {
                 XCTAssertEqual(next.status, 200, "after \(bad.name): \(next.error.message)")
                 XCTAssertEqual(next.json["answers"] as? NSArray, good.json["answers"] as? NSArray, "after \(bad.name)")
             }
+        }
+        try await serve(try ServingBundles.classify) { port, _ in
+            for (method, path, allow) in [(HTTPRequest.Method.get, "/v1/answer", "POST"), (.delete, "/healthz", "GET")] {
+                let reply = try await HTTPExchange.send(port, method, path)
+                XCTAssertEqual(reply.status, 405, "\(method) \(path)")
+                XCTAssertEqual(reply.headers[.allow], allow)
+                XCTAssertEqual(reply.error.code, "method_not_allowed")
+                XCTAssertTrue(reply.error.message.contains("\(path) takes \(allow), not \(method.rawValue)"), reply.error.message)
+            }
+            let next = try await HTTPExchange.send(port, .post, "/v1/answer", body: image(png))
+            XCTAssertEqual(next.status, 200)
         }
         try await serve(try ServingBundles.concat) { port, _ in
             let reply = try await HTTPExchange.send(port, .post, "/v1/answer", body: HTTPExchange.json(
