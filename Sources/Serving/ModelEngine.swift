@@ -37,6 +37,15 @@ final class ModelEngine: Service, @unchecked Sendable {
             process: { [unowned self] in run($0) }, observe: { metrics.batch(route: $0, size: $1, queueDepth: $2) })
     }
 
+    /// One forward pass of a blank image and text, so the pretrained encoders are loaded and the buffers
+    /// allocated before the first request rather than during it.
+    func warmUp() throws {
+        let image = RGBImage(width: 32, height: 32)
+        _ = try forward([predictor.model.config.task == .classify
+            ? .answer(image: image, text: "warm up", topK: 1, attention: predictor.hasAttention)
+            : .match(image: image, texts: ["warm up"])])
+    }
+
     func run() async throws {
         batcher.start()
         try? await gracefulShutdown()

@@ -24,12 +24,14 @@ public final class ModelServer: @unchecked Sendable {
     private var router: Router<BasicRequestContext>!
     private var applicationMade = false
 
-    /// Loads the bundle in `directory` (its pretrained encoders from `cacheRoot`).
+    /// Loads the bundle in `directory` (its pretrained encoders from `cacheRoot`) and runs one forward pass, so
+    /// the first request finds everything loaded.
     public init(model directory: URL, limits: ServingLimits = ServingLimits(), logger: Logger = Logger(label: "crossmodal.serve"),
                 cacheRoot: URL = ModelCache.root()) throws {
         let (bundle, model) = try ModelBundle.load(directory)
         (self.bundle, self.limits, self.logger, self.directory) = (bundle, limits, logger, directory)
         engine = ModelEngine(predictor: ImageTextPredictor(model: model, cacheRoot: cacheRoot), limits: limits, metrics: metrics)
+        try engine.warmUp()
         openAPI = OpenAPIDocument.make(title: directory.lastPathComponent, limits: limits)
         router = makeRouter()
     }
