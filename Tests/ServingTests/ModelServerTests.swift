@@ -253,7 +253,7 @@ final class ModelServerTests: XCTestCase {
         var limits = ServingLimits()
         limits.batchWaitMilliseconds = 50
         let lines = LogLines()
-        let logger = Logger(label: "serving-tests") { _ in lines }
+        let logger = Logger(label: "serving-tests") { _ in lines.handler }
         try await serve(bundle, limits: limits, logger: logger) { port, server in
             let replies = try await withThrowingTaskGroup(of: (Int, HTTPExchange).self) { group in
                 for (n, q) in questions.enumerated() {
@@ -310,20 +310,26 @@ final class ModelServerTests: XCTestCase {
     }
 }
 
-/// A log handler that keeps every message (for the one-line-per-request check).
-final class LogLines: LogHandler, @unchecked Sendable {
+/// Every message logged through `handler` (a value-type log handler, as swift-log wants, sharing this store).
+final class LogLines: @unchecked Sendable {
     private let lock = NSLock()
     private var lines: [String] = []
     var all: [String] { lock.withLock { lines } }
-    var metadata: Logger.Metadata = [:]
-    var logLevel: Logger.Level = .info
 
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
+    var handler: some LogHandler { Handler(store: self) }
 
-    func log(event: LogEvent) {
-        lock.withLock { lines.append(event.message.description) }
+    private struct Handler: LogHandler {
+        let store: LogLines
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .info
+
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+
+        func log(event: LogEvent) {
+            store.lock.withLock { store.lines.append(event.message.description) }
+        }
     }
 }
