@@ -1,4 +1,5 @@
 import Encoders
+import Foundation
 import Imaging
 import Tensors
 
@@ -7,10 +8,10 @@ import Tensors
 public struct ImageTextData {
     /// The images as the model's image side needs them.
     public enum Images {
-        /// Resized to the small CNN's input side; batched as 0…1 pixels.
-        case cnnPixels([RGBImage])
-        /// Original images for a fine-tuned EfficientNet; batched ImageNet-normalised at 224 px.
-        case imageNetPixels([RGBImage])
+        /// For the small CNN, at its input side; batched as 0…1 pixels.
+        case cnnPixels(ImageStore)
+        /// For a fine-tuned EfficientNet, at 224 px; batched ImageNet-normalised.
+        case imageNetPixels(ImageStore)
         /// Frozen region features [R, D] per image.
         case features([Tensor])
     }
@@ -54,29 +55,38 @@ public struct ImageTextData {
     }
 
     public var count: Int { entries.count }
+    /// Whether batches read their images from files (so building them is worth doing ahead of the step).
+    public var streams: Bool {
+        switch images {
+        case let .cnnPixels(store), let .imageNetPixels(store): store.streams
+        case .features: false
+        }
+    }
     public var imageCount: Int { examplesOfImage.count }
 
     /// The batch of `examples`, each image of `imageIndices` once (`owners[k]` is the position in
     /// `imageIndices` of example k's image).
-    public func batch(examples: [Int], imageIndices: [Int], owners: [Int]) -> ImageTextBatch {
+    /// `images` is the images' tensor when it is already built (by a `BatchPrefetcher`).
+    public func batch(examples: [Int], imageIndices: [Int], owners: [Int], images: Tensor? = nil) throws -> ImageTextBatch {
         let (text, mask) = Self.textBatch(texts, rows: examples)
-        return ImageTextBatch(images: pixels(imageIndices), text: text, textMask: mask, imageOfText: owners)
+        return ImageTextBatch(images: try images ?? pixels(imageIndices), text: text, textMask: mask, imageOfText: owners)
     }
 
-    /// The images at `imageIndices` as the model's image side takes them (see `ImageTextBatch.images`).
-    public func pixels(_ imageIndices: [Int]) -> Tensor {
+    /// The images at `imageIndices` as the model's image side takes them (see `ImageTextBatch.images`), files
+    /// decoded on up to `workers` threads.
+    public func pixels(_ imageIndices: [Int], workers: Int = ProcessInfo.processInfo.activeProcessorCount) throws -> Tensor {
         switch images {
-        case let .cnnPixels(all): RGBImage.batchTensor(imageIndices.map { all[$0] })
-        case let .imageNetPixels(all): ImageNetPreprocessing.batch(imageIndices.map { all[$0] })
+        case let .cnnPixels(store): RGBImage.batchTensor(try store.images(imageIndices, workers: workers))
+        case let .imageNetPixels(store): ImageNetPreprocessing.batch(try store.images(imageIndices, workers: workers))
         case let .features(all): stack(imageIndices.map { all[$0] }, axis: 0)
         }
     }
 
     /// All examples of `imageIndices`, each image once.
-    public func batch(imageIndices: [Int]) -> ImageTextBatch {
+    public func batch(imageIndices: [Int]) throws -> ImageTextBatch {
         let examples = imageIndices.flatMap { examplesOfImage[$0] }
         let owners = imageIndices.indices.flatMap { p in [Int](repeating: p, count: examplesOfImage[imageIndices[p]].count) }
-        return batch(examples: examples, imageIndices: imageIndices, owners: owners)
+        return try batch(examples: examples, imageIndices: imageIndices, owners: owners)
     }
 
     /// Texts `rows` padded to the longest, with their padding mask.

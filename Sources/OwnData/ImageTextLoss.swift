@@ -6,9 +6,18 @@ import Tensors
 public enum ImageTextLoss {
     /// Classification: `imagesPerStep` images drawn uniformly (with replacement) and up to `textsPerImage` of
     /// each image's examples drawn without replacement (kept in manifest order); cross-entropy of the label
-    /// logits.
+    /// logits. `prefetched(indices)` gives the images' tensor when it was built ahead of the step.
     public static func classification(_ model: ImageTextModel, data: ImageTextData, imagesPerStep: Int, textsPerImage: Int,
+                                      prefetched: ([Int]) throws -> Tensor? = { _ in nil },
                                       using generator: inout RandomGenerator) throws -> Tensor {
+        let draw = classificationDraw(data: data, imagesPerStep: imagesPerStep, textsPerImage: textsPerImage, using: &generator)
+        let batch = try data.batch(examples: draw.examples, imageIndices: draw.images, owners: draw.owners, images: try prefetched(draw.images))
+        return crossEntropy(try model(batch), targets: draw.examples.map { data.labels[$0] })
+    }
+
+    /// The draws of one classification step: its images, and its examples with the position of each one's image.
+    public static func classificationDraw(data: ImageTextData, imagesPerStep: Int, textsPerImage: Int,
+                                          using generator: inout RandomGenerator) -> (images: [Int], examples: [Int], owners: [Int]) {
         let images = (0..<imagesPerStep).map { _ in generator.int(below: data.imageCount) }
         var examples: [Int] = [], owners: [Int] = []
         for (position, image) in images.enumerated() {
@@ -20,24 +29,20 @@ public enum ImageTextLoss {
             examples += own
             owners += Array(repeating: position, count: own.count)
         }
-        let batch = data.batch(examples: examples, imageIndices: images, owners: owners)
-        return crossEntropy(try model(batch), targets: examples.map { data.labels[$0] })
+        return (images, examples, owners)
     }
 
     /// Matching: `batchSize` distinct images (all of them when there are fewer), one of each image's texts.
     /// The dual encoder learns CLIP's symmetric contrastive loss over the batch; the other fusions learn
     /// ALBEF's image–text matching: each true pair, plus for each image a text and for each text an image of
     /// the batch drawn as hard negatives in proportion to their pooled-projection similarity.
+    /// `prefetched(indices)` gives the images' tensor when it was built ahead of the step.
     public static func matching(_ model: ImageTextModel, data: ImageTextData, batchSize: Int,
-                                using generator: inout RandomGenerator) throws -> Tensor {
-        let b = min(batchSize, data.imageCount)
-        var images: [Int] = [], chosen = Set<Int>()
-        while images.count < b {
-            let i = generator.int(below: data.imageCount)
-            if chosen.insert(i).inserted { images.append(i) }
-        }
-        let examples = images.map { data.examplesOfImage[$0][generator.int(below: data.examplesOfImage[$0].count)] }
-        let fused = try model.fusionBatch(data.batch(examples: examples, imageIndices: images, owners: Array(0..<b)))
+                                prefetched: ([Int]) throws -> Tensor? = { _ in nil }, using generator: inout RandomGenerator) throws -> Tensor {
+        let (images, examples) = matchingDraw(data: data, batchSize: batchSize, using: &generator)
+        let b = images.count
+        let fused = try model.fusionBatch(try data.batch(examples: examples, imageIndices: images, owners: Array(0..<b),
+                                                         images: try prefetched(images)))
         if let dual = model.fusion as? DualEncoder {
             let (v, t) = try dual.embed(fused)
             return contrastiveLoss(mul(matmul(v, t, transposeB: true), exp(minimum(dual.logitScale, Tensor(DualEncoder.maxLogitScale)))))
@@ -54,6 +59,17 @@ public enum ImageTextLoss {
             visual: indexSelect(fused.visual, axis: 0, indices: imageRows), text: indexSelect(fused.text, axis: 0, indices: textRows),
             textPaddingMask: fused.textPaddingMask?.rows(textRows))
         return crossEntropy(try model.fusion(pairs), targets: [Int](repeating: 1, count: b) + [Int](repeating: 0, count: 2 * b))
+    }
+
+    /// The draws of one matching step before its negatives: distinct images, and one example of each.
+    public static func matchingDraw(data: ImageTextData, batchSize: Int, using generator: inout RandomGenerator) -> (images: [Int], examples: [Int]) {
+        let b = min(batchSize, data.imageCount)
+        var images: [Int] = [], chosen = Set<Int>()
+        while images.count < b {
+            let i = generator.int(below: data.imageCount)
+            if chosen.insert(i).inserted { images.append(i) }
+        }
+        return (images, images.map { data.examplesOfImage[$0][generator.int(below: data.examplesOfImage[$0].count)] })
     }
 
     /// The L2-normalised masked mean of the projected visual stream [B, width]: the dual encoder's image

@@ -21,6 +21,9 @@ public struct ImageTextRun {
     /// indices stable across data sets (e.g. Sort-of-CLEVR's `labels.txt`, the answers in the paper's order).
     public var labelOrder: [String]?
     public var cacheRoot = ModelCache.root()
+    /// Batches of images read from files that are built ahead of the training step (0: none, each step
+    /// decodes its own), and the threads that decode each of them.
+    public var prefetch = 4, workers = 1
 
     /// A data source's own training loss, for data whose batches are more than rows of the manifest (fashion
     /// scenes draw a fresh caption and fresh hard negatives for every scene at every step): given the model,
@@ -126,16 +129,27 @@ public struct ImageTextRun {
             bert: config.finetuneEncoders && config.textEncoder == .minilm ? try PretrainedEncoders.bert() : nil)
         let (task, imagesPerStep, textsPerImage) = (config.task, training.batchSize, self.textsPerImage)
         let (objective, custom) = (self.objective, self.evaluation)
+        let seed = training.seed
+        let prefetcher = objective == nil && prefetch > 0 && train.streams
+            ? BatchPrefetcher(depth: prefetch, workers: workers, data: train, plan: { step in
+                var generator = Trainer<ImageTextModel>.dataGenerator(seed: seed, step: step)
+                return task == .classify
+                    ? ImageTextLoss.classificationDraw(data: train, imagesPerStep: imagesPerStep, textsPerImage: textsPerImage, using: &generator).images
+                    : ImageTextLoss.matchingDraw(data: train, batchSize: imagesPerStep, using: &generator).images
+            }) : nil
+        defer { prefetcher?.stop() }
         let trainer = try Trainer(
             model: model, config: training,
-            loss: { model, _, data in
+            loss: { model, step, data in
                 if let objective { return try objective(model, train, pipeline, &data) }
+                let prefetched = { (indices: [Int]) in try prefetcher?.images(for: indices, step: step) }
                 return task == .classify
-                    ? try ImageTextLoss.classification(model, data: train, imagesPerStep: imagesPerStep, textsPerImage: textsPerImage, using: &data)
-                    : try ImageTextLoss.matching(model, data: train, batchSize: imagesPerStep, using: &data)
+                    ? try ImageTextLoss.classification(model, data: train, imagesPerStep: imagesPerStep, textsPerImage: textsPerImage,
+                                                       prefetched: prefetched, using: &data)
+                    : try ImageTextLoss.matching(model, data: train, batchSize: imagesPerStep, prefetched: prefetched, using: &data)
             },
             evaluate: val.map { val in { model in
-                Self.recomputeBatchNormStatistics(model, on: train)
+                try Self.recomputeBatchNormStatistics(model, on: train)
                 if let custom { return try custom(model, val, pipeline, false) }
                 return try ImageTextEvaluation(model: model, data: val).metrics
             } },
@@ -144,7 +158,11 @@ public struct ImageTextRun {
         let before = trainer.step, trainStart = Date()
         let summary = try trainer.train()
         let trainSeconds = Date().timeIntervalSince(trainStart)
-        Self.recomputeBatchNormStatistics(model, on: train)
+        if let prefetcher {
+            prefetcher.stop()
+            log("loader: \(prefetcher.hits) of \(prefetcher.hits + prefetcher.misses) batches were ready before their step")
+        }
+        try Self.recomputeBatchNormStatistics(model, on: train)
         try ModelBundle.writeWeights(model, to: out)
         var evaluation: ImageTextEvaluation?, metrics: [String: Double] = [:]
         let encoder = JSONEncoder()
@@ -166,11 +184,11 @@ public struct ImageTextRun {
     }
 
     /// Precise BatchNorm over up to 1,000 training images (a no-op for models without BatchNorm).
-    static func recomputeBatchNormStatistics(_ model: ImageTextModel, on data: ImageTextData, images: Int = 1000, batchSize: Int = 50) {
+    static func recomputeBatchNormStatistics(_ model: ImageTextModel, on data: ImageTextData, images: Int = 1000, batchSize: Int = 50) throws {
         let n = min(images, data.imageCount)
         let starts = Array(stride(from: 0, to: n, by: batchSize))
-        NN.recomputeBatchNormStatistics(model, batches: starts.count) { i in
-            _ = model.regions(data.pixels(Array(starts[i]..<min(starts[i] + batchSize, n))))
+        try NN.recomputeBatchNormStatistics(model, batches: starts.count) { i in
+            _ = model.regions(try data.pixels(Array(starts[i]..<min(starts[i] + batchSize, n))))
         }
     }
 }

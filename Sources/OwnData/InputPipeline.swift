@@ -75,26 +75,23 @@ public final class InputPipeline {
             firstPath.append(e.image)
             inMemory.append(e.pixels)
         }
-        let files = Self.concurrentMap(Array(urls.indices)) { i in
-            inMemory[i] == nil ? Result { try ImageFile.contents(of: urls[i]) } : .success(Data())
-        }
-        let keys = files.indices.map { i in
-            inMemory[i].map(Self.cacheKey) ?? (try? files[i].get()).map(FeatureCache.key) ?? ""
-        }
-        // Every image is decoded now (so a bad one names its manifest line), except frozen features already
-        // cached: those are not read again. Pixels are kept at the encoder's input size.
+        // One pass over the images: each file is read once for its cache key and decoded to check it (a bad one
+        // names its manifest line), but not kept — batches decode their images again when they need them — and
+        // an image whose frozen features are cached is not decoded at all.
         let frozen = config.imageEncoder == .efficientNetLite0 && !config.finetuneEncoders
         let cache = FeatureCache(encoder: Self.imageFeaturesID, root: cacheRoot)
-        let side = config.imageEncoder == .smallCNN ? config.imageSize : EfficientNetLite0.imageSize
-        let decode: (Int) throws -> RGBImage = { i in try inMemory[i] ?? ImageFile.decode(try files[i].get(), path: urls[i].path) }
-        let decoded = Self.concurrentMap(Array(files.indices)) { i -> Result<RGBImage?, Error> in
-            files[i].flatMap { _ in
-                if frozen && FileManager.default.fileExists(atPath: cache.url(key: keys[i]).path) { return .success(nil) }
-                return Result { try decode(i) }.map { frozen ? nil : Self.resized($0, side: side) }
+        let checked = Self.concurrentMap(Array(urls.indices)) { i -> Result<String, any Error> in
+            if let image = inMemory[i] { return .success(Self.cacheKey(image)) }
+            return Result {
+                let data = try ImageFile.contents(of: urls[i]), key = FeatureCache.key(data)
+                if !(frozen && FileManager.default.fileExists(atPath: cache.url(key: key).path)) { _ = try ImageFile.decode(data, path: urls[i].path) }
+                return key
             }
         }
+        let keys = checked.map { (try? $0.get()) ?? "" }
+        let decode: (Int) throws -> RGBImage = { i in try inMemory[i] ?? ImageFile.read(urls[i]) }
         var failure: [Int: String] = [:]
-        for (i, d) in decoded.enumerated() { if case let .failure(error) = d { failure[i] = "\(error)" } }
+        for (i, c) in checked.enumerated() { if case let .failure(error) = c { failure[i] = "\(error)" } }
         if let (i, reason) = failure.min(by: { $0.key < $1.key }), !skipBad {
             throw ManifestError.badImage(path: manifest.url.path, line: firstLine[i], image: firstPath[i], reason: reason)
         }
@@ -116,8 +113,9 @@ public final class InputPipeline {
         if frozen {
             images = .features(try imageFeatures(keys: keptURLs.map { keys[$0] }, decode: { try decode(keptURLs[$0]) }))
         } else {
-            let pixels = keptURLs.map { try! decoded[$0].get()! }
-            images = config.imageEncoder == .smallCNN ? .cnnPixels(pixels) : .imageNetPixels(pixels)
+            let side = config.imageEncoder == .smallCNN ? config.imageSize : EfficientNetLite0.imageSize
+            let store = ImageStore(items: keptURLs.map { i in inMemory[i].map { .pixels(Self.resized($0, side: side)) } ?? .file(urls[i]) }, side: side)
+            images = config.imageEncoder == .smallCNN ? .cnnPixels(store) : .imageNetPixels(store)
         }
         let (texts, truncated) = try textInputs(entries.map(\.text))
         if truncated > 0 {
@@ -135,8 +133,8 @@ public final class InputPipeline {
                      "InputPipeline.batch: \(images.count) images and \(texts.map(\.count)) texts (at least one per image)")
         let pictures: ImageTextData.Images
         switch (config.imageEncoder, config.finetuneEncoders) {
-        case (.smallCNN, _): pictures = .cnnPixels(images.map { Self.resized($0, side: config.imageSize) })
-        case (.efficientNetLite0, true): pictures = .imageNetPixels(images.map { Self.resized($0, side: EfficientNetLite0.imageSize) })
+        case (.smallCNN, _): pictures = .cnnPixels(ImageStore(images: images, side: config.imageSize))
+        case (.efficientNetLite0, true): pictures = .imageNetPixels(ImageStore(images: images, side: EfficientNetLite0.imageSize))
         case (.efficientNetLite0, false): pictures = .features(try efficientNetRegions(images))
         }
         let all = texts.flatMap { $0 }
@@ -144,7 +142,7 @@ public final class InputPipeline {
         let owners = texts.indices.flatMap { i in [Int](repeating: i, count: texts[i].count) }
         let data = ImageTextData(entries: entries, images: pictures, texts: try textInputs(all, cached: false).texts,
                                  imageOfExample: owners, labels: all.map { _ in -1 })
-        return data.batch(imageIndices: Array(images.indices))
+        return try data.batch(imageIndices: Array(images.indices))
     }
 
     /// The small CNN's input: `image` resized to side × side (unchanged when it already is).

@@ -24,8 +24,8 @@ public struct PairScorer {
         defer { model.train(wasTraining) }
         let n = data.imageCount, texts = texts ?? data.texts
         let (regions, tokens, lengths) = try Tape.withoutRecording { () throws -> (Tensor, Tensor, [Int]) in
-            let regions = concat(stride(from: 0, to: n, by: imagesPerBatch).map { start in
-                model.regions(data.pixels(Array(start..<min(start + imagesPerBatch, n))))
+            let regions = concat(try stride(from: 0, to: n, by: imagesPerBatch).map { start in
+                model.regions(try data.pixels(Array(start..<min(start + imagesPerBatch, n))))
             }, axis: 0)
             var parts: [(tokens: Tensor, lengths: [Int])] = []
             for start in stride(from: 0, to: texts.count, by: 256) {

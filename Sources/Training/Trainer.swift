@@ -15,6 +15,9 @@ public final class Trainer<Model: Module> {
     /// Evaluation metrics of `model` (run in eval mode, without gradients).
     public typealias Evaluate = (_ model: Model) throws -> [String: Double]
 
+    /// The generator step `step` draws its data from (so a loader can know a later step's batch ahead of it).
+    public static func dataGenerator(seed: UInt64, step: Int) -> RandomGenerator { RandomGenerator(seed: seed &+ UInt64(step)) }
+
     public let model: Model
     public let config: TrainingConfig
     public let optimizer: AdamW
@@ -102,7 +105,7 @@ public final class Trainer<Model: Module> {
         model.train()
         while step < end {
             let s = step
-            var data = RandomGenerator(seed: config.seed &+ UInt64(s))
+            var data = Self.dataGenerator(seed: config.seed, step: s)
             let learningRate = schedule.learningRate(at: s) * learningRateFactor
             let (value, gradients) = try valueAndGrad(model) { m in try loss(m, s, &data) }
             var grads = gradients

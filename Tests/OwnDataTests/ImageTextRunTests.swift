@@ -47,7 +47,7 @@ final class ImageTextRunTests: XCTestCase {
         XCTAssertEqual(bundle.model.labels, QuadrantData.quadrants.sorted())
         let val = try InputPipeline(config: bundle.model, cacheRoot: data.url("cache")).prepare(try Manifest.load(data.url("val.jsonl")))
         result.model.eval()
-        let batch = val.batch(imageIndices: Array(0..<val.imageCount))
+        let batch = try val.batch(imageIndices: Array(0..<val.imageCount))
         XCTAssertEqual(try loaded(batch).scalars, try Tape.withoutRecording { try result.model(batch) }.scalars)
         XCTAssertEqual(try ImageTextEvaluation(model: loaded, data: val), evaluation)
 
@@ -138,7 +138,7 @@ final class FinetuneTests: XCTestCase {
         try ModelBundle.writeWeights(model, to: out)
         let (_, loaded) = try ModelBundle.load(out)
         model.eval()
-        let batch = prepared.batch(imageIndices: [0])
+        let batch = try prepared.batch(imageIndices: [0])
         XCTAssertEqual(try Tape.withoutRecording { try loaded(batch) }.scalars, try Tape.withoutRecording { try model(batch) }.scalars)
     }
 }
