@@ -18,12 +18,30 @@ public struct FeatureCache: Sendable {
 
     /// The key of `content`: 64-bit FNV-1a and byte count, in hex.
     public static func key(_ content: Data) -> String {
-        var h: UInt64 = 0xCBF2_9CE4_8422_2325
-        content.withUnsafeBytes { raw in
-            for byte in raw.bindMemory(to: UInt8.self) { h = (h ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+        var key = ContentKey()
+        key.add(content)
+        return key.value
+    }
+
+    /// `FeatureCache.key` of bytes that arrive in pieces (a file read a chunk at a time).
+    public struct ContentKey {
+        private var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        private var count = 0
+
+        public init() {}
+
+        public mutating func add(_ bytes: Data) {
+            bytes.withUnsafeBytes { raw in
+                for byte in raw.bindMemory(to: UInt8.self) { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+            }
+            count += bytes.count
         }
-        let hex = String(h, radix: 16)
-        return String(repeating: "0", count: 16 - hex.count) + hex + "-" + String(content.count, radix: 16)
+
+        /// The key of everything added so far.
+        public var value: String {
+            let hex = String(hash, radix: 16)
+            return String(repeating: "0", count: 16 - hex.count) + hex + "-" + String(count, radix: 16)
+        }
     }
 
     public func url(key: String) -> URL {

@@ -50,44 +50,58 @@ public struct Manifest: Sendable {
         self.key = key ?? FeatureCache.key(Data((name ?? url.path).utf8))
     }
 
-    /// Reads and parses `url`; the format is CSV for a `.csv` file and JSONL otherwise.
+    /// Reads and parses `url`; the format is CSV for a `.csv` file and JSONL otherwise. JSONL is read as a
+    /// stream, a line at a time, so a manifest of millions of lines is never held whole.
     public static func load(_ url: URL) throws -> Manifest {
+        if url.pathExtension.lowercased() != "csv" {
+            let (entries, key) = try JSONLinesReader.read(url)
+            return Manifest(url: url, entries: entries, key: key)
+        }
         let data: Data
         do {
             data = try Data(contentsOf: url)
         } catch {
             throw ManifestError.unreadable(path: url.path, reason: (error as NSError).localizedDescription)
         }
-        let format: Format = url.pathExtension.lowercased() == "csv" ? .csv : .jsonl
-        return Manifest(url: url, entries: try parse(data, format: format, path: url.path, directory: url.deletingLastPathComponent()),
+        return Manifest(url: url, entries: try parse(data, format: .csv, path: url.path, directory: url.deletingLastPathComponent()),
                         key: FeatureCache.key(data))
     }
 
     /// Parses manifest bytes (`path` names the file in errors; image paths resolve against `directory`).
     /// Throws a `ManifestError` naming the first bad line.
     public static func parse(_ data: Data, format: Format, path: String, directory: URL) throws -> [ManifestEntry] {
+        if format == .jsonl {
+            var reader = JSONLinesReader(path: path, directory: directory)
+            try reader.add(data)
+            return try reader.finish().entries
+        }
         var text = String(decoding: data, as: UTF8.self)
         if text.hasPrefix("\u{FEFF}") { text.removeFirst() }
-        let records = format == .csv ? try csvRecords(text, path: path) : try jsonRecords(text, path: path)
-        let entries = try records.map { line, fields -> ManifestEntry in
-            func field(_ name: String, required: Bool) throws -> String? {
-                guard let value = fields[name] ?? nil else {
-                    if required { throw ManifestError.missingField(path: path, line: line, field: name) }
-                    return nil
-                }
-                guard !value.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
-                    if required || format == .jsonl { throw ManifestError.emptyField(path: path, line: line, field: name) }
-                    return nil
-                }
-                return value
-            }
-            let image = try field("image", required: true)!
-            let url = image.hasPrefix("/") ? URL(fileURLWithPath: image) : directory.appendingPathComponent(image)
-            return ManifestEntry(line: line, image: image, imageURL: url.standardizedFileURL, text: try field("text", required: true)!,
-                                 label: try field("label", required: false), group: try field("group", required: false))
+        let entries = try csvRecords(text, path: path).map { line, fields in
+            try entry(line: line, fields: fields, format: format, path: path, directory: directory)
         }
         guard !entries.isEmpty else { throw ManifestError.empty(path: path) }
         return entries
+    }
+
+    /// The entry of one record's known fields (a string each, nil when absent); `image` and `text` must be
+    /// there and not blank.
+    static func entry(line: Int, fields: [String: String?], format: Format, path: String, directory: URL) throws -> ManifestEntry {
+        func field(_ name: String, required: Bool) throws -> String? {
+            guard let value = fields[name] ?? nil else {
+                if required { throw ManifestError.missingField(path: path, line: line, field: name) }
+                return nil
+            }
+            guard !value.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+                if required || format == .jsonl { throw ManifestError.emptyField(path: path, line: line, field: name) }
+                return nil
+            }
+            return value
+        }
+        let image = try field("image", required: true)!
+        let url = image.hasPrefix("/") ? URL(fileURLWithPath: image) : directory.appendingPathComponent(image)
+        return ManifestEntry(line: line, image: image, imageURL: url.standardizedFileURL, text: try field("text", required: true)!,
+                             label: try field("label", required: false), group: try field("group", required: false))
     }
 
     /// Writes `entries` as JSONL to `url` atomically, with image paths as given (relative to `url`'s directory).
@@ -104,39 +118,8 @@ public struct Manifest: Sendable {
         try out.write(to: url, options: .atomic)
     }
 
-    /// Known fields of a JSONL line; other keys are ignored. A string value, nil when the key is absent.
-    private static let fieldNames = ["image", "text", "label", "group"]
-
-    private static func jsonRecords(_ text: String, path: String) throws -> [(Int, [String: String?])] {
-        var records: [(Int, [String: String?])] = []
-        // "\r\n" is one Character in Swift, so both line ends are separators.
-        for (n, line) in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).enumerated() {
-            guard !line.allSatisfy(\.isWhitespace) else { continue }
-            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
-                throw ManifestError.notJSON(path: path, line: n + 1, found: String(line))
-            }
-            var fields: [String: String?] = [:]
-            for name in fieldNames {
-                guard let value = object[name] else { continue }
-                if value is NSNull { continue }
-                guard let string = value as? String else {
-                    throw ManifestError.wrongType(path: path, line: n + 1, field: name, found: describe(value))
-                }
-                fields[name] = string
-            }
-            records.append((n + 1, fields))
-        }
-        return records
-    }
-
-    private static func describe(_ value: Any) -> String {
-        switch value {
-        case is NSNumber: "the number \(value)"
-        case is [Any]: "an array"
-        case is [String: Any]: "an object"
-        default: "\(value)"
-        }
-    }
+    /// The fields a manifest line is read for; other keys are ignored.
+    static let fieldNames = ["image", "text", "label", "group"]
 
     /// RFC 4180 records after the header, each with its starting line and its fields by header name.
     private static func csvRecords(_ text: String, path: String) throws -> [(Int, [String: String?])] {

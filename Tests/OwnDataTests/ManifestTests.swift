@@ -33,6 +33,22 @@ final class ManifestTests: XCTestCase {
         XCTAssertEqual(entries[1].group, "g")
     }
 
+    func testAFileReadInChunksOfAnySizeGivesTheSameEntriesAndKey() throws {
+        let text = "\u{FEFF}" + #"{"image": "a.png", "text": "where is the red square?", "label": "left"}"# + "\r\n\n"
+            + #"{"image": "b/c.png", "text": "é ü, a caption"}"# + "\r\n" + #"{"image": "/abs/d.png", "text": "t", "group": "g"}"#
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("manifest-\(UUID().uuidString).jsonl")
+        try Data(text.utf8).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let whole = try Manifest.parse(Data(text.utf8), format: .jsonl, path: file.path, directory: file.deletingLastPathComponent())
+        XCTAssertEqual(whole.map(\.line), [1, 3, 4])
+        for chunkSize in [1, 2, 3, 5, 7, 64, 1 << 20] {
+            let streamed = try JSONLinesReader.read(file, chunkSize: chunkSize)
+            XCTAssertEqual(streamed.entries, whole, "chunks of \(chunkSize)")
+            XCTAssertEqual(streamed.key, FeatureCache.key(Data(text.utf8)), "chunks of \(chunkSize)")
+        }
+        XCTAssertEqual(try Manifest.load(file).entries, whole)
+    }
+
     func testEveryMalformedJSONLineIsNamed() {
         let good = #"{"image": "1.png", "text": "t"}"#
         assertError(good + "\nnot json", .notJSON(path: "m.jsonl", line: 2, found: "not json"))
