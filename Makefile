@@ -35,12 +35,14 @@ models:
 	tools/fetch-efficientnet.sh
 
 ## Benchmarks (release build): engine kernels (GEMM vs raw sgemm, layerNorm, softmax, fused attention), then
-## the seed workload side by side with the PyTorch eager peer (installs CPU torch when missing).
+## the seed workload side by side with the PyTorch eager peer (installs CPU torch when missing), own-data
+## feature caching, and memory/loader speed on 10k–1M images (written once into the cache: ~8 min, 1.6 GB).
 bench: deps python-deps
 	$(SWIFT) build -c release
 	.build/release/crossmodal bench ops
 	PYTHON=$(PYTHON) .build/release/crossmodal bench seed --peer pytorch
 	.build/release/crossmodal bench feature-cache
+	.build/release/crossmodal bench data
 
 ## PyTorch for the fixture script and the peer benchmark (CPU wheel).
 python-deps:

@@ -12,8 +12,10 @@ public struct ImageTextData {
         case cnnPixels(ImageStore)
         /// For a fine-tuned EfficientNet, at 224 px; batched ImageNet-normalised.
         case imageNetPixels(ImageStore)
-        /// Frozen region features [R, D] per image.
+        /// Frozen region features [R, D] per image, in memory.
         case features([Tensor])
+        /// Frozen region features [R, D] per image, read from the cache's shards as batches need them.
+        case featureShards(FeatureShards)
     }
 
     /// The texts as the model's text side needs them.
@@ -60,6 +62,7 @@ public struct ImageTextData {
         switch images {
         case let .cnnPixels(store), let .imageNetPixels(store): store.streams
         case .features: false
+        case .featureShards: true
         }
     }
     public var imageCount: Int { examplesOfImage.count }
@@ -79,6 +82,7 @@ public struct ImageTextData {
         case let .cnnPixels(store): RGBImage.batchTensor(try store.images(imageIndices, workers: workers))
         case let .imageNetPixels(store): ImageNetPreprocessing.batch(try store.images(imageIndices, workers: workers))
         case let .features(all): stack(imageIndices.map { all[$0] }, axis: 0)
+        case let .featureShards(shards): shards.rows(imageIndices)
         }
     }
 

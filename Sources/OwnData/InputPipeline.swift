@@ -111,7 +111,7 @@ public final class InputPipeline {
 
         let images: ImageTextData.Images
         if frozen {
-            images = .features(try imageFeatures(keys: keptURLs.map { keys[$0] }, decode: { try decode(keptURLs[$0]) }))
+            images = .featureShards(try imageFeatures(keys: keptURLs.map { keys[$0] }, decode: { try decode(keptURLs[$0]) }))
         } else {
             let side = config.imageEncoder == .smallCNN ? config.imageSize : EfficientNetLite0.imageSize
             let store = ImageStore(items: keptURLs.map { i in inMemory[i].map { .pixels(Self.resized($0, side: side)) } ?? .file(urls[i]) }, side: side)
@@ -213,26 +213,35 @@ public final class InputPipeline {
         FeatureCache.key(Data("rgb \(image.width)x\(image.height)\n".utf8) + Data(image.pixels))
     }
 
-    /// Cached EfficientNet region features [49, 1280] of the images with cache keys `keys` (`decode(i)` gives
-    /// image i, called only on a cache miss).
-    private func imageFeatures(keys: [String], decode: (Int) throws -> RGBImage) throws -> [Tensor] {
-        let cache = FeatureCache(encoder: Self.imageFeaturesID, root: cacheRoot)
+    /// EfficientNet region features [49, 1280] of the images with content keys `keys`, in shards read from disk
+    /// as batches need them (`FeatureShards`); a first pass computes what is missing, reusing per-image features
+    /// in the cache (`decode(i)` gives image i, called only for an image computed now).
+    private func imageFeatures(keys: [String], decode: (Int) throws -> RGBImage) throws -> FeatureShards {
+        let perImage = FeatureCache(encoder: Self.imageFeaturesID, root: cacheRoot)
         let start = Date()
         var last = Date()
-        let side = (EfficientNetLite0.imageSize + 31) / 32
-        let (features, computed) = try cache.features(
-            keys: keys, shape: [side * side, EfficientNetLite0.featureDim],
-            compute: { rows in try self.efficientNetRegions(try rows.map(decode)) },
+        let side = (EfficientNetLite0.imageSize + 31) / 32, shape = [side * side, EfficientNetLite0.featureDim]
+        let (shards, computed) = try FeatureShards.open(
+            encoder: Self.imageFeaturesID, root: cacheRoot, keys: keys, rowShape: shape,
+            compute: { rows in
+                var features = rows.map { perImage.load(key: keys[$0], shape: shape) }
+                let missing = features.indices.filter { features[$0] == nil }
+                if !missing.isEmpty {
+                    for (n, t) in zip(missing, try self.efficientNetRegions(try missing.map { try decode(rows[$0]) })) { features[n] = t }
+                }
+                return features.map { $0! }
+            },
             progress: { done, total in
                 guard done == total || Date().timeIntervalSince(last) > 5 else { return }
                 last = Date()
-                self.log(String(format: "  image features: %d/%d (%.1f images/s)", done, total, Double(done) / Date().timeIntervalSince(start)))
+                let rate = Double(done) / Date().timeIntervalSince(start)
+                self.log(String(format: "  image features: %d/%d (%.1f images/s, %.0f s left)", done, total, rate, Double(total - done) / rate))
             })
-        let seconds = Date().timeIntervalSince(start), cached = Set(keys).count - computed
-        log(computed == 0 ? String(format: "image features: all %d from the cache (%.1f s)", cached, seconds)
+        let seconds = Date().timeIntervalSince(start)
+        log(computed == 0 ? String(format: "image features: all %d from the cache (%.1f s)", keys.count, seconds)
             : String(format: "image features: %d computed with EfficientNet-Lite0 in %.1f s (%.1f images/s), %d from the cache",
-                     computed, seconds, Double(computed) / max(seconds, 1e-9), cached))
-        return features
+                     computed, seconds, Double(computed) / max(seconds, 1e-9), keys.count - computed))
+        return shards
     }
 
     /// Region features [49, 1280] of each image from the frozen, BatchNorm-folded EfficientNet-Lite0.
