@@ -10,8 +10,9 @@ import Training
 /// `crossmodal bench data`: training memory and loader speed as the data set grows. Writes Sort-of-CLEVR
 /// images once into the cache (one question each, manifests of every size), then trains the small-CNN
 /// co-attention model for a fixed number of steps on each size in a child process of its own and prints its
-/// peak resident memory, how long preparing took, the steps' image demand, and how many batches the loader had
-/// ready; and the loader's own decoding speed, for 75 px PNGs and for 640×480 JPEGs read at 224 px.
+/// peak resident memory, the steps' speed and image demand, and how many batches the loader had ready
+/// (`other s`: the run's time outside the training steps: reading the manifest, the vocabulary, checking
+/// every image, writing the bundle); and the loader's own decoding speed, for 75 px PNGs and for 640×480 JPEGs read at 224 px.
 struct DataBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "data",
@@ -59,7 +60,7 @@ struct DataBench: ParsableCommand {
         let rate = { (jpeg: Bool, workers: Int) in try DataBenchImages.decodeRate(root, available: available, jpeg: jpeg, workers: workers) }
         print(String(format: "loader alone, 1 worker: %.0f images/s of 75 px PNG; %.0f images/s of 640×480 JPEG read at 224 px "
                      + "(2 workers: %.0f and %.0f)", try rate(false, 1), try rate(true, 1), try rate(false, 2), try rate(true, 2)))
-        print("images     manifest MB   peak RSS MB   prepare s   steps/s   step demand img/s   batches ready")
+        print("images     manifest MB   peak RSS MB     other s   steps/s   step demand img/s   batches ready")
         for count in counts {
             try DataBenchImages.writeManifest(count: count, in: root)
             let child = Process()
@@ -96,10 +97,10 @@ struct DataBench: ParsableCommand {
         let result = try run.run(train: manifest, val: nil, progress: ProgressReporter(style: .silent), log: { line in
             if line.hasPrefix("loader:") { loader = line }
         })
-        let trainSeconds = Date().timeIntervalSince(start) - result.prepareSeconds
+        let trainSeconds = result.summary.elapsedSeconds, setupSeconds = Date().timeIntervalSince(start) - trainSeconds
         let ready = loader.split(separator: " ").dropFirst().prefix(3).joined(separator: " ")
         let megabytes = Double((try? FileManager.default.attributesOfItem(atPath: manifestURL.path)[.size] as? Int) ?? 0) / 1e6
         print(String(format: "%9d   %10.1f   %11.0f   %9.1f   %7.2f   %17.0f   %@", count, megabytes, Double(ProcessMemory.peakKiB) / 1024,
-                     result.prepareSeconds, Double(steps) / trainSeconds, Double(steps * batchSize) / trainSeconds, ready))
+                     setupSeconds, Double(steps) / trainSeconds, Double(steps * batchSize) / trainSeconds, ready))
     }
 }
