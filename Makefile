@@ -36,7 +36,7 @@ models:
 
 ## Benchmarks (release build): engine kernels (GEMM vs raw sgemm, layerNorm, softmax, fused attention), then
 ## the seed workload side by side with the PyTorch eager peer (installs CPU torch when missing), own-data
-## feature caching, and memory/loader speed on 10k–1M images (written once into the cache: ~8 min, 1.6 GB).
+## feature caching, and memory/loader speed on 10k–1M images (written once into the cache: ~6 min, 3.3 GB).
 bench: deps python-deps
 	$(SWIFT) build -c release
 	.build/release/crossmodal bench ops
