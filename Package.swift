@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "NN", targets: ["NN"]),
         .library(name: "Optim", targets: ["Optim"]),
         .library(name: "Training", targets: ["Training"]),
+        .library(name: "Distributed", targets: ["Distributed"]),
         .library(name: "CrossModal", targets: ["CrossModal"]),
         .library(name: "Tasks", targets: ["Tasks"]),
         .library(name: "Imaging", targets: ["Imaging"]),
@@ -41,6 +42,9 @@ let package = Package(
             name: "CBLAS", path: "Sources/CBLAS",
             providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(
+            name: "CMPI", path: "Sources/CMPI", pkgConfig: "ompi-c",
+            providers: [.apt(["libopenmpi-dev"])]),
+        .systemLibrary(
             name: "CPNG", path: "Sources/CPNG",
             providers: [.apt(["libpng-dev"])]),
         .systemLibrary(
@@ -53,6 +57,7 @@ let package = Package(
             swiftSettings: kernelSettings),
         .target(name: "NN", dependencies: ["Tensors"]),
         .target(name: "Optim", dependencies: ["Tensors", "NN"], swiftSettings: kernelSettings),
+        .target(name: "Distributed", dependencies: ["CMPI", "Tensors"]),
         .target(name: "Training", dependencies: ["Tensors", "NN", "Optim", "Yams"]),
         .target(name: "CrossModal", dependencies: ["Tensors", "NN", "Optim"]),
         .target(name: "TorchFiles", dependencies: ["Tensors", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
@@ -74,6 +79,8 @@ let package = Package(
             dependencies: ["Tensors", "NN", "Optim", "Training", "CrossModal", "OwnData", "Tasks", "Imaging", "Encoders", "Benchmarks", "Serving", .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log")]),
         // A child process that the kill -9 tests (TrainingTests) start and kill; not a user tool.
         .executableTarget(name: "ReliabilityProbe", dependencies: ["Training", "NN", "Tensors"]),
+        // A child process that the mpirun tests (DistributedTests) start; not a user tool.
+        .executableTarget(name: "DistributedProbe", dependencies: ["Distributed", "Tensors"]),
         .target(name: "TestSupport", dependencies: ["Tensors"], path: "Tests/TestSupport"),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "Tensors", "TestSupport"], exclude: ["Fixtures"]),
@@ -86,6 +93,7 @@ let package = Package(
         .testTarget(name: "EncodersTests", dependencies: ["Encoders", "NN", "Tensors", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Tensors", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks"]),
+        .testTarget(name: "DistributedTests", dependencies: ["Distributed", "Tensors"]),
         .testTarget(
             name: "ServingTests",
             dependencies: ["Serving", "OwnData", "OwnDataFixtures", "Imaging", "Training", "TestSupport",

@@ -1,0 +1,97 @@
+import CMPI
+import Foundation
+
+/// The processes of one job and the collective operations between them, over Open MPI. Under `mpirun` every
+/// process is one rank of `world`; a process started any other way is a world of one that never calls MPI,
+/// so single-process runs need no MPI at all. Collectives must be called by every rank in the same order.
+public final class Communicator: @unchecked Sendable {
+    /// How `allreduce` combines the ranks' values.
+    public enum Reduction: Sendable {
+        case sum, mean, max, min
+    }
+
+    /// This process's world: every rank of the `mpirun` job, or this process alone.
+    public static let world = Communicator()
+
+    /// This process's rank, 0..<size; rank 0 writes the job's files.
+    public let rank: Int
+    public let size: Int
+    private let usesMPI: Bool
+
+    private init() {
+        let environment = ProcessInfo.processInfo.environment
+        guard environment["OMPI_COMM_WORLD_SIZE"] != nil || environment["PMIX_RANK"] != nil else {
+            (rank, size, usesMPI) = (0, 1, false)
+            return
+        }
+        MPI_Init(nil, nil)
+        atexit { MPI_Finalize() }
+        var rank: Int32 = 0, size: Int32 = 0
+        MPI_Comm_rank(cmpi_comm_world(), &rank)
+        MPI_Comm_size(cmpi_comm_world(), &size)
+        (self.rank, self.size, usesMPI) = (Int(rank), Int(size), true)
+    }
+
+    /// Whether this is rank 0.
+    public var isRoot: Bool { rank == 0 }
+
+    /// Combines `values` across ranks in place: every rank ends with the same result.
+    public func allreduce(_ values: UnsafeMutableBufferPointer<Float>, _ reduction: Reduction) {
+        guard usesMPI, !values.isEmpty else { return }
+        let op: MPI_Op = switch reduction {
+        case .sum, .mean: cmpi_sum()
+        case .max: cmpi_max()
+        case .min: cmpi_min()
+        }
+        check(MPI_Allreduce(cmpi_in_place(), values.baseAddress, Int32(values.count), cmpi_float(), op, cmpi_comm_world()), "MPI_Allreduce")
+        if reduction == .mean {
+            let scale = 1 / Float(size)
+            for i in values.indices { values[i] *= scale }
+        }
+    }
+
+    /// `allreduce` of an array.
+    public func allreduce(_ values: inout [Float], _ reduction: Reduction) {
+        values.withUnsafeMutableBufferPointer { allreduce($0, reduction) }
+    }
+
+    /// Rank `root`'s `values` on every rank (all ranks pass arrays of the same length).
+    public func broadcast(_ values: UnsafeMutableBufferPointer<Float>, root: Int = 0) {
+        guard usesMPI, !values.isEmpty else { return }
+        check(MPI_Bcast(values.baseAddress, Int32(values.count), cmpi_float(), Int32(root), cmpi_comm_world()), "MPI_Bcast")
+    }
+
+    /// Every rank's `value`, in rank order.
+    public func allgather(_ value: UInt64) -> [UInt64] {
+        guard usesMPI else { return [value] }
+        var mine = value
+        var all = [UInt64](repeating: 0, count: size)
+        check(MPI_Allgather(&mine, 1, cmpi_uint64(), &all, 1, cmpi_uint64(), cmpi_comm_world()), "MPI_Allgather")
+        return all
+    }
+
+    /// Every rank's `text`, in rank order (for small values: names, settings, hashes).
+    public func allgather(_ text: String) -> [String] {
+        guard usesMPI else { return [text] }
+        let bytes = Array(text.utf8)
+        let lengths = allgather(UInt64(bytes.count)).map { Int($0) }
+        let longest = lengths.max() ?? 0
+        var padded = bytes + [UInt8](repeating: 0, count: longest - bytes.count)
+        var all = [UInt8](repeating: 0, count: longest * size)
+        if longest > 0 {
+            check(MPI_Allgather(&padded, Int32(longest), cmpi_byte(), &all, Int32(longest), cmpi_byte(), cmpi_comm_world()), "MPI_Allgather")
+        }
+        return (0..<size).map { r in String(decoding: all[(r * longest)..<(r * longest + lengths[r])], as: UTF8.self) }
+    }
+
+    /// Returns when every rank has called it.
+    public func barrier() {
+        guard usesMPI else { return }
+        check(MPI_Barrier(cmpi_comm_world()), "MPI_Barrier")
+    }
+
+    private func check(_ code: Int32, _ call: String) {
+        // MPI's default error handler aborts the job on failure; a code that still comes back is a broken invariant.
+        precondition(code == MPI_SUCCESS, "Communicator: \(call) failed with MPI error \(code) on rank \(rank)")
+    }
+}
