@@ -58,11 +58,11 @@ let package = Package(
         .target(name: "NN", dependencies: ["Tensors"]),
         .target(name: "Optim", dependencies: ["Tensors", "NN"], swiftSettings: kernelSettings),
         .target(name: "Distributed", dependencies: ["CMPI", "Tensors"]),
-        .target(name: "Training", dependencies: ["Tensors", "NN", "Optim", "Yams"]),
+        .target(name: "Training", dependencies: ["Tensors", "NN", "Optim", "Distributed", "Yams"]),
         .target(name: "CrossModal", dependencies: ["Tensors", "NN", "Optim"]),
         .target(name: "TorchFiles", dependencies: ["Tensors", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         .target(name: "Encoders", dependencies: ["Tensors", "NN", "TorchFiles", "Imaging"]),
-        .target(name: "OwnData", dependencies: ["Tensors", "NN", "CrossModal", "Encoders", "Imaging", "Training"]),
+        .target(name: "OwnData", dependencies: ["Tensors", "NN", "CrossModal", "Encoders", "Imaging", "Training", "Distributed"]),
         .target(name: "Tasks", dependencies: ["Tensors", "NN", "CrossModal", "Encoders", "Imaging", "Training", "OwnData"]),
         .target(name: "Benchmarks", dependencies: ["Tensors", "NN", "Optim", "CrossModal"]),
         .target(
@@ -93,7 +93,7 @@ let package = Package(
         .testTarget(name: "EncodersTests", dependencies: ["Encoders", "NN", "Tensors", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Tensors", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks"]),
-        .testTarget(name: "DistributedTests", dependencies: ["Distributed", "Tensors"]),
+        .testTarget(name: "DistributedTests", dependencies: ["Distributed", "Tensors", "Training", "OwnData", "OwnDataFixtures"]),
         .testTarget(
             name: "ServingTests",
             dependencies: ["Serving", "OwnData", "OwnDataFixtures", "Imaging", "Training", "TestSupport",

@@ -16,10 +16,13 @@ public final class Communicator: @unchecked Sendable {
     /// This process's rank, 0..<size; rank 0 writes the job's files.
     public let rank: Int
     public let size: Int
+    /// Ranks on this host (Open MPI's local size): they share its cores.
+    public let localSize: Int
     private let usesMPI: Bool
 
     private init() {
         let environment = ProcessInfo.processInfo.environment
+        localSize = environment["OMPI_COMM_WORLD_LOCAL_SIZE"].flatMap(Int.init) ?? 1
         guard environment["OMPI_COMM_WORLD_SIZE"] != nil || environment["PMIX_RANK"] != nil else {
             (rank, size, usesMPI) = (0, 1, false)
             return

@@ -6,13 +6,16 @@ import Tensors
 public enum ImageTextLoss {
     /// Classification: `imagesPerStep` images drawn uniformly (with replacement) and up to `textsPerImage` of
     /// each image's examples drawn without replacement (kept in manifest order); cross-entropy of the label
-    /// logits. `prefetched(indices)` gives the images' tensor when it was built ahead of the step.
+    /// logits. `prefetched(indices)` gives the images' tensor when it was built ahead of the step. With a
+    /// `shard` of the batch (data-parallel training), only its images and their examples are computed, and the
+    /// loss is scaled so that the mean over the shards is the whole batch's loss.
     public static func classification(_ model: ImageTextModel, data: ImageTextData, imagesPerStep: Int, textsPerImage: Int,
-                                      prefetched: ([Int]) throws -> Tensor? = { _ in nil },
+                                      shard: BatchShard = .whole, prefetched: ([Int]) throws -> Tensor? = { _ in nil },
                                       using generator: inout RandomGenerator) throws -> Tensor {
-        let draw = classificationDraw(data: data, imagesPerStep: imagesPerStep, textsPerImage: textsPerImage, using: &generator)
+        let draw = shard.part(of: classificationDraw(data: data, imagesPerStep: imagesPerStep, textsPerImage: textsPerImage, using: &generator))
         let batch = try data.batch(examples: draw.examples, imageIndices: draw.images, owners: draw.owners, images: try prefetched(draw.images))
-        return crossEntropy(try model(batch), targets: draw.examples.map { data.labels[$0] })
+        let loss = crossEntropy(try model(batch), targets: draw.examples.map { data.labels[$0] })
+        return shard.count == 1 ? loss : mul(loss, Tensor(Float(draw.examples.count * shard.count) / Float(draw.total)))
     }
 
     /// The draws of one classification step: its images, and its examples with the position of each one's image.

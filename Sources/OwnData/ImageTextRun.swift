@@ -1,3 +1,4 @@
+import Distributed
 import Encoders
 import Foundation
 import Imaging
@@ -100,12 +101,20 @@ public struct ImageTextRun {
     /// task's generator made in memory.
     public func run(train trainManifest: Manifest, val valManifest: Manifest?, existing: RunDirectory.Existing = .refuse,
                     progress: ProgressReporter = ProgressReporter(), log: @escaping (String) -> Void) throws -> Result {
+        let world = Communicator.world, shard = BatchShard(rank: world.rank, count: world.size)
+        let log = world.isRoot ? log : { _ in }
+        if world.size > 1 && (model.task == .match || objective != nil) {
+            throw ImageTextError.unsupported("data-parallel training (mpirun) supports --task classify with the built-in loss; "
+                                             + "matching draws its hard negatives across the whole batch: run it in one process")
+        }
         let config = try configured(for: trainManifest)
         let out = URL(fileURLWithPath: training.outputDir)
         let bundle = ModelBundle(model: config, training: training, textsPerImage: textsPerImage,
                                  trainManifest: trainManifest.name, trainManifestKey: trainManifest.key, valManifest: valManifest?.name)
-        let resuming = try RunDirectory.prepare(out, for: bundle, existing: existing)
-        try bundle.write(to: out)
+        // Rank 0 alone prepares the output directory and writes files; the others wait for it.
+        let resuming = world.isRoot ? try RunDirectory.prepare(out, for: bundle, existing: existing) : existing == .resume
+        if world.isRoot { try bundle.write(to: out) }
+        world.barrier()
 
         let pipeline = InputPipeline(config: config, cacheRoot: cacheRoot, log: log)
         let start = Date()
@@ -134,7 +143,8 @@ public struct ImageTextRun {
             ? BatchPrefetcher(depth: prefetch, workers: workers, data: train, plan: { step in
                 var generator = Trainer<ImageTextModel>.dataGenerator(seed: seed, step: step)
                 return task == .classify
-                    ? ImageTextLoss.classificationDraw(data: train, imagesPerStep: imagesPerStep, textsPerImage: textsPerImage, using: &generator).images
+                    ? shard.part(of: ImageTextLoss.classificationDraw(data: train, imagesPerStep: imagesPerStep, textsPerImage: textsPerImage,
+                                                                      using: &generator)).images
                     : ImageTextLoss.matchingDraw(data: train, batchSize: imagesPerStep, using: &generator).images
             }) : nil
         defer { prefetcher?.stop() }
@@ -145,7 +155,7 @@ public struct ImageTextRun {
                 let prefetched = { (indices: [Int]) in try prefetcher?.images(for: indices, step: step) }
                 return task == .classify
                     ? try ImageTextLoss.classification(model, data: train, imagesPerStep: imagesPerStep, textsPerImage: textsPerImage,
-                                                       prefetched: prefetched, using: &data)
+                                                       shard: shard, prefetched: prefetched, using: &data)
                     : try ImageTextLoss.matching(model, data: train, batchSize: imagesPerStep, prefetched: prefetched, using: &data)
             },
             evaluate: val.map { val in { model in
@@ -163,19 +173,19 @@ public struct ImageTextRun {
             log("loader: \(prefetcher.hits) of \(prefetcher.hits + prefetcher.misses) batches were ready before their step")
         }
         try Self.recomputeBatchNormStatistics(model, on: train)
-        try ModelBundle.writeWeights(model, to: out)
+        if world.isRoot { try ModelBundle.writeWeights(model, to: out) }
         var evaluation: ImageTextEvaluation?, metrics: [String: Double] = [:]
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         if let val, let custom {
             metrics = try custom(model, val, pipeline, true)
-            try encoder.encode(metrics).write(to: out.appendingPathComponent("evaluation.json"), options: .atomic)
+            if world.isRoot { try encoder.encode(metrics).write(to: out.appendingPathComponent("evaluation.json"), options: .atomic) }
         } else if let val {
             let e = try ImageTextEvaluation(model: model, data: val)
             (evaluation, metrics) = (e, e.metrics)
-            try encoder.encode(e).write(to: out.appendingPathComponent("evaluation.json"), options: .atomic)
+            if world.isRoot { try encoder.encode(e).write(to: out.appendingPathComponent("evaluation.json"), options: .atomic) }
         }
-        try TrainingCurves.write(MetricsLog.read(trainer.metricsURL), to: out)
+        if world.isRoot { try TrainingCurves.write(MetricsLog.read(trainer.metricsURL), to: out) }
         // Examples per step: images × the mean number of texts drawn from an image (one for matching).
         let textsDrawn = task == .classify
             ? Double(train.examplesOfImage.map { min($0.count, textsPerImage) }.reduce(0, +)) / Double(train.imageCount) : 1

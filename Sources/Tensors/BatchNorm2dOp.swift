@@ -25,27 +25,51 @@ public func batchNorm2d(
     let px = x.data, po = out.mutableData, st = stats.mutableData
     let pw = weight?.data, pb = bias?.data
     let rm = runningMean?.mutableData, rv = runningVar?.mutableData
-    let invCount = 1 / Float(count)
-    Parallel.forEach(c, grain: Swift.max(1, 32_768 / Swift.max(count, 1))) { range in
-        for ch in range {
-            let mean: Float, rstd: Float
-            if training {
-                var s: Float = 0
-                for i in 0..<n { let p = px + (i * c + ch) * plane; for j in 0..<plane { s += p[j] } }
-                let mu = s * invCount
-                var v: Float = 0
-                for i in 0..<n { let p = px + (i * c + ch) * plane; for j in 0..<plane { let d = p[j] - mu; v += d * d } }
-                let variance = v * invCount
-                mean = mu
-                rstd = 1 / (variance + eps).squareRoot()
-                if let rm { rm[ch] = (1 - momentum) * rm[ch] + momentum * mu }
-                if let rv { rv[ch] = (1 - momentum) * rv[ch] + momentum * v / Float(count - 1) }
-            } else {
-                mean = rm![ch]
-                rstd = 1 / (rv![ch] + eps).squareRoot()
+    let grain = Swift.max(1, 32_768 / Swift.max(count, 1))
+    // Training statistics in two passes over each channel (sum, then squared deviations from the mean), each
+    // summed over the replicas when the batch is split across processes (`BatchNormReplicas`).
+    var total = count
+    if training {
+        var sums = [Float](repeating: 0, count: c + 1)
+        sums.withUnsafeMutableBufferPointer { buffer in
+            let sp = buffer.baseAddress!
+            Parallel.forEach(c, grain: grain) { range in
+                for ch in range {
+                    var s: Float = 0
+                    for i in 0..<n { let p = px + (i * c + ch) * plane; for j in 0..<plane { s += p[j] } }
+                    sp[ch] = s
+                }
             }
-            st[2 * ch] = mean
-            st[2 * ch + 1] = rstd
+            sp[c] = Float(count)
+            BatchNormReplicas.sum?(buffer)
+            total = Int(sp[c])
+            let invTotal = 1 / Float(total)
+            for ch in 0..<c { st[2 * ch] = sp[ch] * invTotal }
+            Parallel.forEach(c, grain: grain) { range in
+                for ch in range {
+                    let mu = st[2 * ch]
+                    var v: Float = 0
+                    for i in 0..<n { let p = px + (i * c + ch) * plane; for j in 0..<plane { let d = p[j] - mu; v += d * d } }
+                    sp[ch] = v
+                }
+            }
+            BatchNormReplicas.sum?(UnsafeMutableBufferPointer(rebasing: buffer[0..<c]))
+            for ch in 0..<c {
+                let mu = st[2 * ch], v = sp[ch]
+                st[2 * ch + 1] = 1 / (v * invTotal + eps).squareRoot()
+                if let rm { rm[ch] = (1 - momentum) * rm[ch] + momentum * mu }
+                if let rv { rv[ch] = (1 - momentum) * rv[ch] + momentum * v / Float(total - 1) }
+            }
+        }
+    } else {
+        for ch in 0..<c {
+            st[2 * ch] = rm![ch]
+            st[2 * ch + 1] = 1 / (rv![ch] + eps).squareRoot()
+        }
+    }
+    Parallel.forEach(c, grain: grain) { range in
+        for ch in range {
+            let mean = st[2 * ch], rstd = st[2 * ch + 1]
             let scale = rstd * (pw?[ch] ?? 1), shift = (pb?[ch] ?? 0) - mean * scale
             for i in 0..<n {
                 let p = px + (i * c + ch) * plane, q = po + (i * c + ch) * plane
@@ -57,7 +81,7 @@ public func batchNorm2d(
     guard Tape.isRecording(inputs) else { return out }
     return Tape.record(out, inputs: inputs) { g in
         let (dx, dw, db) = batchNorm2dBackward(
-            g, x, weight, stats, training: training, needX: x.requiresGrad,
+            g, x, weight, stats, training: training, total: total, needX: x.requiresGrad,
             needW: weight?.requiresGrad ?? false, needB: bias?.requiresGrad ?? false)
         var grads: [Tensor?] = [dx]
         if weight != nil { grads.append(dw) }
@@ -67,37 +91,59 @@ public func batchNorm2d(
 }
 
 /// Per channel, with `x̂ = (x − mean) · rstd`: `dbias = Σ g`, `dweight = Σ g · x̂`, and
-/// `dx = weight · rstd · (g − Σg / M − x̂ · Σ(g · x̂) / M)` in training (M = N·H·W, the statistics depend
-/// on x) or `dx = weight · rstd · g` in evaluation.
+/// `dx = weight · rstd · (g − Σg / M − x̂ · Σ(g · x̂) / M)` in training (M = the `total` values the statistics
+/// came from, all replicas' when the batch is split: then Σg and Σ(g · x̂) in `dx` are summed over the replicas,
+/// while `dweight` and `dbias` stay this replica's, to be averaged with the other gradients) or
+/// `dx = weight · rstd · g` in evaluation.
 func batchNorm2dBackward(
-    _ g: Tensor, _ x: Tensor, _ weight: Tensor?, _ stats: Tensor, training: Bool, needX: Bool, needW: Bool, needB: Bool
+    _ g: Tensor, _ x: Tensor, _ weight: Tensor?, _ stats: Tensor, training: Bool, total: Int, needX: Bool, needW: Bool, needB: Bool
 ) -> (Tensor?, Tensor?, Tensor?) {
     let (n, c, plane) = (x.shape[0], x.shape[1], x.shape[2] * x.shape[3])
-    let count = n * plane
     let dx = needX ? Tensor(uninitialized: x.shape) : nil
     let dw = needW ? Tensor(uninitialized: [c]) : nil, db = needB ? Tensor(uninitialized: [c]) : nil
     let pg = g.data, px = x.data, st = stats.data, pw = weight?.data
     let pdx = dx?.mutableData, pdw = dw?.mutableData, pdb = db?.mutableData
-    let invCount = 1 / Float(count)
-    Parallel.forEach(c, grain: Swift.max(1, 32_768 / Swift.max(count, 1))) { range in
-        for ch in range {
-            let mean = st[2 * ch], rstd = st[2 * ch + 1]
-            var sg: Float = 0, sgx: Float = 0
-            for i in 0..<n {
-                let gp = pg + (i * c + ch) * plane, xp = px + (i * c + ch) * plane
-                for j in 0..<plane { sg += gp[j]; sgx += gp[j] * (xp[j] - mean) }
+    let invCount = 1 / Float(total)
+    let grain = Swift.max(1, 32_768 / Swift.max(n * plane, 1))
+    var sums = [Float](repeating: 0, count: 2 * c)  // Σ g, Σ g · x̂ per channel
+    sums.withUnsafeMutableBufferPointer { buffer in
+        let sp = buffer.baseAddress!
+        Parallel.forEach(c, grain: grain) { range in
+            for ch in range {
+                let mean = st[2 * ch], rstd = st[2 * ch + 1]
+                var sg: Float = 0, sgx: Float = 0
+                for i in 0..<n {
+                    let gp = pg + (i * c + ch) * plane, xp = px + (i * c + ch) * plane
+                    for j in 0..<plane { sg += gp[j]; sgx += gp[j] * (xp[j] - mean) }
+                }
+                sgx *= rstd
+                pdw?[ch] = sgx
+                pdb?[ch] = sg
+                sp[2 * ch] = sg
+                sp[2 * ch + 1] = sgx
             }
-            sgx *= rstd  // Σ g · x̂
-            pdw?[ch] = sgx
-            pdb?[ch] = sg
-            guard let pdx else { continue }
-            let k = rstd * (pw?[ch] ?? 1)
-            let meanG = training ? sg * invCount : 0, meanGX = training ? sgx * invCount * rstd : 0
-            for i in 0..<n {
-                let gp = pg + (i * c + ch) * plane, xp = px + (i * c + ch) * plane, dp = pdx + (i * c + ch) * plane
-                for j in 0..<plane { dp[j] = k * (gp[j] - meanG - (xp[j] - mean) * meanGX) }
+        }
+        guard let pdx else { return }
+        if training { BatchNormReplicas.sum?(buffer) }
+        Parallel.forEach(c, grain: grain) { range in
+            for ch in range {
+                let mean = st[2 * ch], rstd = st[2 * ch + 1], sg = sp[2 * ch], sgx = sp[2 * ch + 1]
+                let k = rstd * (pw?[ch] ?? 1)
+                let meanG = training ? sg * invCount : 0, meanGX = training ? sgx * invCount * rstd : 0
+                for i in 0..<n {
+                    let gp = pg + (i * c + ch) * plane, xp = px + (i * c + ch) * plane, dp = pdx + (i * c + ch) * plane
+                    for j in 0..<plane { dp[j] = k * (gp[j] - meanG - (xp[j] - mean) * meanGX) }
+                }
             }
         }
     }
     return (dx, dw, db)
+}
+
+/// Batch normalisation across processes that each hold part of the batch (PyTorch's SyncBatchNorm): while
+/// `sum` is set, training-mode statistics and the sums their gradients need are added up over every replica
+/// by `sum`, which must replace each element of the buffer with its total over the replicas (an allreduce), and
+/// must be called by every replica for every batch-norm layer in the same order.
+public enum BatchNormReplicas {
+    nonisolated(unsafe) public static var sum: ((UnsafeMutableBufferPointer<Float>) -> Void)?
 }

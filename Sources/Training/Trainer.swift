@@ -1,3 +1,4 @@
+import Distributed
 import Foundation
 import NN
 import Optim
@@ -9,6 +10,11 @@ import Tensors
 /// Step `s` (0-based) draws its data from `RandomGenerator(seed: config.seed &+ s)`, so the data order is a
 /// pure function of the seed and the step; dropout draws from `Random.generator`, which a fresh run seeds
 /// from `config.seed` and a checkpoint saves, so a resumed run continues bit for bit.
+///
+/// Data parallel under `mpirun` (`communicator.size > 1`): every rank starts from rank 0's weights, its loss
+/// is its part of the global batch (scaled so that the ranks' mean is the global loss), the gradients are
+/// averaged over the ranks in buckets before clipping and the non-finite guard, batch normalisation uses the
+/// statistics of the global batch, and rank 0 alone writes checkpoints, metrics and progress.
 public final class Trainer<Model: Module> {
     /// The loss of `model` at a step, drawing its batch from `data`.
     public typealias Loss = (_ model: Model, _ step: Int, _ data: inout RandomGenerator) throws -> Tensor
@@ -26,6 +32,8 @@ public final class Trainer<Model: Module> {
     /// `output_dir/metrics.jsonl`.
     public let metricsURL: URL
     public let progress: ProgressReporter
+    /// The ranks training this model together (a world of one outside `mpirun`).
+    public let communicator: Communicator
 
     /// Steps completed.
     public private(set) var step = 0
@@ -43,8 +51,9 @@ public final class Trainer<Model: Module> {
 
     /// Validates `config` (throwing `TrainingConfigError`) and builds the optimizer over `model`'s parameters.
     public init(model: Model, config: TrainingConfig, loss: @escaping Loss, evaluate: Evaluate? = nil,
-                progress: ProgressReporter = ProgressReporter()) throws {
+                progress: ProgressReporter = ProgressReporter(), communicator: Communicator = .world) throws {
         try config.validate()
+        self.communicator = communicator
         self.model = model
         self.config = config
         self.loss = loss
@@ -75,7 +84,7 @@ public final class Trainer<Model: Module> {
         Random.generator = state.random!
         randomRestored = true
         lastCheckpoint = checkpoint.url
-        progress.message("resumed from \(checkpoint.url.path) at step \(step)")
+        if communicator.isRoot { progress.message("resumed from \(checkpoint.url.path) at step \(step)") }
         return step
     }
 
@@ -92,9 +101,27 @@ public final class Trainer<Model: Module> {
             Random.generator = RandomGenerator(seed: config.seed ^ 0x5EED_D20_0A7D_5EED)
             randomRestored = true
         }
-        try createDirectory(checkpoints.directory)
-        let metrics = try MetricsLog(url: metricsURL)
-        try metrics.truncate(after: step)
+        let parallel = communicator.size > 1, root = communicator.isRoot
+        var buckets: GradientBuckets?, shapes: [String: [Int]] = [:]
+        if parallel {
+            try checkRanksAgree()
+            GradientBuckets.broadcast(model.stateDict().sorted { $0.key < $1.key }.map { ($0.key, $0.value) }, over: communicator)
+            let trainable = model.trainableParameters()
+            buckets = GradientBuckets(parameters: trainable)
+            shapes = Dictionary(uniqueKeysWithValues: trainable.map { ($0.key, $0.tensor.shape) })
+            let communicator = communicator
+            BatchNormReplicas.sum = { communicator.allreduce($0, .sum) }
+        }
+        // Ranks on one host share its cores.
+        let (blasThreads, cores) = (BLAS.threads, Parallel.cores)
+        if parallel {
+            let share = max(1, ProcessInfo.processInfo.activeProcessorCount / communicator.localSize)
+            (BLAS.threads, Parallel.cores) = (share, share)
+        }
+        defer { if parallel { (BatchNormReplicas.sum, BLAS.threads, Parallel.cores) = (nil, blasThreads, cores) } }
+        let metrics: MetricsLog? = root ? try MetricsLog(url: metricsURL) : nil
+        if root { try createDirectory(checkpoints.directory) }
+        try metrics?.truncate(after: step)
         let startStep = step, clock = ContinuousClock(), start = clock.now
         func elapsed() -> Double {
             let d = clock.now - start
@@ -109,7 +136,13 @@ public final class Trainer<Model: Module> {
             let learningRate = schedule.learningRate(at: s) * learningRateFactor
             let (value, gradients) = try valueAndGrad(model) { m in try loss(m, s, &data) }
             var grads = gradients
-            let lossValue = value.item
+            var lossValue = value.item
+            if let buckets {
+                buckets.average(&grads, shapes: shapes, over: communicator)
+                var mean = [lossValue]
+                communicator.allreduce(&mean, .mean)
+                lossValue = mean[0]
+            }
             let gradNorm = try clipGradNorm(&grads, maxNorm: config.clipNorm > 0 ? config.clipNorm : .infinity)
             let skipped = !lossValue.isFinite || !gradNorm.isFinite
             if skipped {
@@ -131,19 +164,19 @@ public final class Trainer<Model: Module> {
                 record.eval = try evaluate(model)
                 summary.lastEvaluation = record.eval
             }
-            try metrics.append(record)
-            progress.update(step: step, total: config.steps, startStep: startStep, elapsed: record.elapsedSeconds - elapsedBefore,
+            try metrics?.append(record)
+            if root { progress.update(step: step, total: config.steps, startStep: startStep, elapsed: record.elapsedSeconds - elapsedBefore,
                             loss: lossValue, learningRate: learningRate, gradNorm: gradNorm, skipped: skipped,
-                            logEvery: config.logEvery, metrics: summary.lastEvaluation)
-            if skipped {
+                            logEvery: config.logEvery, metrics: summary.lastEvaluation) }
+            if skipped && root {
                 progress.message("step \(step): non-finite loss \(lossValue) or gradient norm \(gradNorm); step skipped, "
                                  + "learning rate factor now \(learningRateFactor)")
-                if consecutiveNonFinite >= config.nonFinitePatience {
-                    throw TrainingError.diverged(step: step, consecutive: consecutiveNonFinite, lastCheckpoint: lastCheckpoint)
-                }
+            }
+            if skipped && consecutiveNonFinite >= config.nonFinitePatience {
+                throw TrainingError.diverged(step: step, consecutive: consecutiveNonFinite, lastCheckpoint: lastCheckpoint)
             }
             // No checkpoint inside a non-finite streak: the newest one on disk stays a healthy state.
-            if consecutiveNonFinite == 0, step == end || (config.checkpointEvery > 0 && step % config.checkpointEvery == 0) {
+            if root, consecutiveNonFinite == 0, step == end || (config.checkpointEvery > 0 && step % config.checkpointEvery == 0) {
                 try saveCheckpoint(elapsed: record.elapsedSeconds)
             }
         }
@@ -152,6 +185,36 @@ public final class Trainer<Model: Module> {
         summary.lastCheckpoint = lastCheckpoint
         summary.elapsedSeconds = elapsedBefore
         return summary
+    }
+
+    /// Every rank must train the same model on the same data with the same settings: each field is compared
+    /// with rank 0's, and a difference stops every rank naming the rank and the field.
+    private func checkRanksAgree() throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        var settings = config
+        settings.outputDir = ""
+        let fields: [(String, String)] = [
+            ("training config", String(decoding: try encoder.encode(settings), as: UTF8.self)),
+            ("output directory", config.outputDir),
+            ("parameter shapes", model.stateDict().sorted { $0.key < $1.key }.map { "\($0.key) \($0.value.shape)" }.joined(separator: ", ")),
+            ("step to start from", String(step)),
+        ]
+        for (field, mine) in fields {
+            let all = communicator.allgather(mine)
+            if let rank = all.indices.first(where: { all[$0] != all[0] }) {
+                throw TrainingError.rankMismatch(rank: rank, field: field, found: Self.brief(all[rank], against: all[0]),
+                                                 rootHas: Self.brief(all[0], against: all[rank]))
+            }
+        }
+    }
+
+    /// `text` around where it first differs from `other`, at most about 80 characters.
+    static func brief(_ text: String, against other: String) -> String {
+        let a = Array(text), b = Array(other)
+        let first = (0..<min(a.count, b.count)).first { a[$0] != b[$0] } ?? min(a.count, b.count)
+        let start = max(0, first - 30), end = min(a.count, first + 50)
+        return (start > 0 ? "…" : "") + String(a[start..<end]) + (end < a.count ? "…" : "")
     }
 
     private func saveCheckpoint(elapsed: Double) throws {
