@@ -93,6 +93,26 @@ public final class Communicator: @unchecked Sendable {
         check(MPI_Barrier(cmpi_comm_world()), "MPI_Barrier")
     }
 
+    /// Stops every rank, naming the first rank and field that differ from rank 0's, unless all ranks have the
+    /// same value of every field (settings, data keys, shapes); a collective, like the others.
+    public func agree(_ fields: [(name: String, value: String)]) throws {
+        for (name, value) in fields {
+            let all = allgather(value)
+            if let rank = all.indices.first(where: { all[$0] != all[0] }) {
+                throw DistributedError.mismatch(rank: rank, field: name, found: Self.brief(all[rank], against: all[0]),
+                                                rootHas: Self.brief(all[0], against: all[rank]))
+            }
+        }
+    }
+
+    /// `text` around where it first differs from `other`, at most about 80 characters.
+    static func brief(_ text: String, against other: String) -> String {
+        let a = Array(text), b = Array(other)
+        let first = (0..<min(a.count, b.count)).first { a[$0] != b[$0] } ?? min(a.count, b.count)
+        let start = max(0, first - 30), end = min(a.count, first + 50)
+        return (start > 0 ? "…" : "") + String(a[start..<end]) + (end < a.count ? "…" : "")
+    }
+
     private func check(_ code: Int32, _ call: String) {
         // MPI's default error handler aborts the job on failure; a code that still comes back is a broken invariant.
         precondition(code == MPI_SUCCESS, "Communicator: \(call) failed with MPI error \(code) on rank \(rank)")

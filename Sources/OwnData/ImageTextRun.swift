@@ -111,6 +111,13 @@ public struct ImageTextRun {
         let out = URL(fileURLWithPath: training.outputDir)
         let bundle = ModelBundle(model: config, training: training, textsPerImage: textsPerImage,
                                  trainManifest: trainManifest.name, trainManifestKey: trainManifest.key, valManifest: valManifest?.name)
+        if world.size > 1 {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            try world.agree([("training data", "\(trainManifest.name) (content \(trainManifest.key))"),
+                             ("validation data", valManifest.map { "\($0.name) (content \($0.key))" } ?? "none"),
+                             ("model config", String(decoding: try encoder.encode(config), as: UTF8.self))])
+        }
         // Rank 0 alone prepares the output directory and writes files; the others wait for it.
         let resuming = world.isRoot ? try RunDirectory.prepare(out, for: bundle, existing: existing) : existing == .resume
         if world.isRoot { try bundle.write(to: out) }

@@ -187,34 +187,18 @@ public final class Trainer<Model: Module> {
         return summary
     }
 
-    /// Every rank must train the same model on the same data with the same settings: each field is compared
-    /// with rank 0's, and a difference stops every rank naming the rank and the field.
+    /// Every rank must train the same model with the same settings: each field is compared with rank 0's.
     private func checkRanksAgree() throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         var settings = config
         settings.outputDir = ""
-        let fields: [(String, String)] = [
+        try communicator.agree([
             ("training config", String(decoding: try encoder.encode(settings), as: UTF8.self)),
             ("output directory", config.outputDir),
             ("parameter shapes", model.stateDict().sorted { $0.key < $1.key }.map { "\($0.key) \($0.value.shape)" }.joined(separator: ", ")),
             ("step to start from", String(step)),
-        ]
-        for (field, mine) in fields {
-            let all = communicator.allgather(mine)
-            if let rank = all.indices.first(where: { all[$0] != all[0] }) {
-                throw TrainingError.rankMismatch(rank: rank, field: field, found: Self.brief(all[rank], against: all[0]),
-                                                 rootHas: Self.brief(all[0], against: all[rank]))
-            }
-        }
-    }
-
-    /// `text` around where it first differs from `other`, at most about 80 characters.
-    static func brief(_ text: String, against other: String) -> String {
-        let a = Array(text), b = Array(other)
-        let first = (0..<min(a.count, b.count)).first { a[$0] != b[$0] } ?? min(a.count, b.count)
-        let start = max(0, first - 30), end = min(a.count, first + 50)
-        return (start > 0 ? "…" : "") + String(a[start..<end]) + (end < a.count ? "…" : "")
+        ])
     }
 
     private func saveCheckpoint(elapsed: Double) throws {

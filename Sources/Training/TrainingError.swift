@@ -12,8 +12,6 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
     case noValidCheckpoint(directory: String, problems: [String])
     /// A fresh run would mix with the checkpoints of an earlier run in the same directory.
     case existingCheckpoints(directory: String)
-    /// Under `mpirun`, rank `rank` was started with another `field` than rank 0 (config, data or model).
-    case rankMismatch(rank: Int, field: String, found: String, rootHas: String)
 
     public var description: String {
         switch self {
@@ -30,9 +28,6 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
         case let .noValidCheckpoint(directory, problems):
             "no valid checkpoint in \(directory):\n  " + problems.joined(separator: "\n  ")
                 + "\ndelete the corrupted checkpoints to start over, or restore them from a backup"
-        case let .rankMismatch(rank, field, found, rootHas):
-            "rank \(rank) has another \(field) than rank 0 (\(found) there, \(rootHas) on rank 0); every rank of an mpirun job "
-                + "must run the same command on the same data: check the command line and that every host sees the same files"
         case let .existingCheckpoints(directory):
             "\(directory) already holds checkpoints of an earlier run; resume it (Trainer.resume()), or choose "
                 + "another output_dir, or delete that directory to start over"

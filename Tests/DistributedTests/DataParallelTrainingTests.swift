@@ -70,12 +70,16 @@ final class DataParallelTrainingTests: XCTestCase {
         let data = try QuadrantData(images: 12)
         defer { data.remove() }
         // Each rank's output goes to a file of its own: mpirun may stop forwarding a rank's output once another failed.
-        let logs = data.url("logs")
-        let mismatched = try run([mpirun, "--allow-run-as-root", "--oversubscribe", "--output-filename", logs.path, "-np", "1"]
-                                 + (try train(data, out: "run", steps: 10)) + [":", "-np", "1"] + (try train(data, out: "run", steps: 12)))
-        XCTAssertNotEqual(mismatched.status, 0)
-        let files = FileManager.default.enumerator(at: logs, includingPropertiesForKeys: nil)?.compactMap { $0 as? URL } ?? []
-        let written = try files.filter { $0.lastPathComponent == "stderr" }.map { try String(contentsOf: $0, encoding: .utf8) }.joined()
-        XCTAssertTrue((mismatched.output + written).contains("rank 1 has another training config than rank 0"), mismatched.output + written)
+        var otherData = try train(data, out: "run")
+        otherData[otherData.firstIndex(of: data.url("train.jsonl").path)!] = data.url("val.jsonl").path
+        for (n, (second, field)) in [(try train(data, out: "run", steps: 12), "training config"), (otherData, "training data")].enumerated() {
+            let logs = data.url("logs-\(n)")
+            let mismatched = try run([mpirun, "--allow-run-as-root", "--oversubscribe", "--output-filename", logs.path, "-np", "1"]
+                                     + (try train(data, out: "run")) + [":", "-np", "1"] + second)
+            XCTAssertNotEqual(mismatched.status, 0)
+            let files = FileManager.default.enumerator(at: logs, includingPropertiesForKeys: nil)?.compactMap { $0 as? URL } ?? []
+            let written = try files.filter { $0.lastPathComponent == "stderr" }.map { try String(contentsOf: $0, encoding: .utf8) }.joined()
+            XCTAssertTrue((mismatched.output + written).contains("rank 1 has another \(field) than rank 0"), mismatched.output + written)
+        }
     }
 }
