@@ -76,7 +76,7 @@ let package = Package(
                            .product(name: "HTTPTypes", package: "swift-http-types")]),
         .executableTarget(
             name: "CLI",
-            dependencies: ["Tensors", "NN", "Optim", "Training", "CrossModal", "OwnData", "Tasks", "Imaging", "Encoders", "Benchmarks", "Serving", .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log")]),
+            dependencies: ["Tensors", "NN", "Optim", "Training", "CrossModal", "OwnData", "Tasks", "Imaging", "Encoders", "Benchmarks", "Serving", "Distributed", .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log")]),
         // A child process that the kill -9 tests (TrainingTests) start and kill; not a user tool.
         .executableTarget(name: "ReliabilityProbe", dependencies: ["Training", "NN", "Tensors"]),
         // A child process that the mpirun tests (DistributedTests) start; not a user tool.

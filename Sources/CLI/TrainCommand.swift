@@ -1,4 +1,5 @@
 import ArgumentParser
+import Distributed
 import Foundation
 import OwnData
 import Training
@@ -132,6 +133,7 @@ struct TrainCommand: ParsableCommand {
         let log: (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
         let result = try run.run(train: URL(fileURLWithPath: data), val: val.map { URL(fileURLWithPath: $0) },
                                  existing: resume ? .resume : overwrite ? .overwrite : .refuse, log: log)
+        guard Communicator.world.isRoot else { return }  // under mpirun, rank 0 reports
         print(String(format: "trained %d steps in %.0f s; data prepared in %.1f s, then %.0f training examples/s",
                      result.summary.endStep, result.summary.elapsedSeconds, result.prepareSeconds, result.trainedExamplesPerSecond))
         if let evaluation = result.evaluation { print(EvaluationReport.text(evaluation, config: result.bundle.model)) }
