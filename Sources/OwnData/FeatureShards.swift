@@ -54,11 +54,7 @@ public final class FeatureShards: @unchecked Sendable {
         let directory = Self.directory(encoder: encoder, root: root, keys: keys)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let indexURL = directory.appendingPathComponent("index.json")
-        let fresh = Index(encoder: encoder, rowShape: rowShape, shardRows: shardRows, count: keys.count, checksums: [])
-        var index = (try? JSONDecoder().decode(Index.self, from: Data(contentsOf: indexURL))) ?? fresh
-        if index.encoder != encoder || index.rowShape != rowShape || index.shardRows != shardRows || index.count != keys.count {
-            index = fresh  // another encoder version or layout: nothing of it is used
-        }
+        var index = storedIndex(directory, encoder: encoder, rowShape: rowShape, shardRows: shardRows, count: keys.count)
         let rowSize = rowShape.reduce(1, *), shardCount = (keys.count + shardRows - 1) / shardRows
         func rows(_ shard: Int) -> Range<Int> { (shard * shardRows)..<min((shard + 1) * shardRows, keys.count) }
         func url(_ shard: Int) -> URL { directory.appendingPathComponent(String(format: "shard-%05d.f32", shard)) }
@@ -94,6 +90,30 @@ public final class FeatureShards: @unchecked Sendable {
             mapped[shard] = try Data(contentsOf: url(shard), options: .alwaysMapped)
         }
         return (FeatureShards(directory: directory, rowShape: rowShape, shardRows: shardRows, count: keys.count, shards: mapped), total)
+    }
+
+    /// Whether every shard of the items with content keys `keys` is on disk at its full size (the checksums are
+    /// verified when `open` maps them): then no item needs its input again.
+    public static func written(encoder: String, root: URL, keys: [String], rowShape: [Int], shardRows: Int = 1024) -> Bool {
+        guard !keys.isEmpty else { return false }
+        let directory = Self.directory(encoder: encoder, root: root, keys: keys), rowSize = rowShape.reduce(1, *)
+        let index = storedIndex(directory, encoder: encoder, rowShape: rowShape, shardRows: shardRows, count: keys.count)
+        let shardCount = (keys.count + shardRows - 1) / shardRows
+        guard index.checksums.count == shardCount, !index.checksums.contains("") else { return false }
+        return (0..<shardCount).allSatisfy { shard in
+            let rows = min((shard + 1) * shardRows, keys.count) - shard * shardRows
+            let size = (try? FileManager.default.attributesOfItem(atPath: directory.appendingPathComponent(String(format: "shard-%05d.f32", shard)).path))?[.size] as? Int
+            return size == rows * rowSize * 4
+        }
+    }
+
+    /// The index in `directory` when it describes this layout, or an empty one (another encoder version or
+    /// layout: nothing of it is used).
+    private static func storedIndex(_ directory: URL, encoder: String, rowShape: [Int], shardRows: Int, count: Int) -> Index {
+        let fresh = Index(encoder: encoder, rowShape: rowShape, shardRows: shardRows, count: count, checksums: [])
+        guard let index = try? JSONDecoder().decode(Index.self, from: Data(contentsOf: directory.appendingPathComponent("index.json"))),
+              index.encoder == encoder, index.rowShape == rowShape, index.shardRows == shardRows, index.count == count else { return fresh }
+        return index
     }
 
     /// The features of items `indices`, stacked: [indices.count] + rowShape.

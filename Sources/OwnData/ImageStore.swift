@@ -16,6 +16,7 @@ public struct ImageStore: Sendable {
 
     init(items: [Item], side: Int) {
         (self.items, self.side) = (items, side)
+        streams = items.contains { if case .file = $0 { true } else { false } }
     }
 
     /// Images in files, decoded when used.
@@ -30,8 +31,8 @@ public struct ImageStore: Sendable {
 
     public var count: Int { items.count }
 
-    /// Whether every image is read from a file when used.
-    public var streams: Bool { items.contains { if case .file = $0 { true } else { false } } }
+    /// Whether images are read from files when used.
+    public let streams: Bool
 
     /// Image `index`, decoded and resized; `ManifestError.badImage`-style errors name the file.
     public func image(_ index: Int) throws -> RGBImage {

@@ -76,16 +76,21 @@ public final class InputPipeline {
             inMemory.append(e.pixels)
         }
         // One pass over the images: each file is read once for its cache key and decoded to check it (a bad one
-        // names its manifest line), but not kept — batches decode their images again when they need them — and
-        // an image whose frozen features are cached is not decoded at all.
+        // names its manifest line), but not kept — batches decode their images again when they need them. For
+        // frozen features the check waits: when the data set's feature shards are all written, nothing is decoded.
         let frozen = config.imageEncoder == .efficientNetLite0 && !config.finetuneEncoders
-        let cache = FeatureCache(encoder: Self.imageFeaturesID, root: cacheRoot)
-        let checked = Self.concurrentMap(Array(urls.indices)) { i -> Result<String, any Error> in
+        var checked = Self.concurrentMap(Array(urls.indices)) { i -> Result<String, any Error> in
             if let image = inMemory[i] { return .success(Self.cacheKey(image)) }
             return Result {
-                let data = try ImageFile.contents(of: urls[i]), key = FeatureCache.key(data)
-                if !(frozen && FileManager.default.fileExists(atPath: cache.url(key: key).path)) { _ = try ImageFile.decode(data, path: urls[i].path) }
-                return key
+                let data = try ImageFile.contents(of: urls[i])
+                if !frozen { _ = try ImageFile.decode(data, path: urls[i].path) }
+                return FeatureCache.key(data)
+            }
+        }
+        if frozen && !FeatureShards.written(encoder: Self.imageFeaturesID, root: cacheRoot, keys: checked.compactMap { try? $0.get() },
+                                            rowShape: Self.regionShape) {
+            checked = Self.concurrentMap(Array(urls.indices)) { i in
+                checked[i].flatMap { key in inMemory[i] != nil ? .success(key) : Result { _ = try ImageFile.read(urls[i]); return key } }
             }
         }
         let keys = checked.map { (try? $0.get()) ?? "" }
@@ -213,6 +218,12 @@ public final class InputPipeline {
         FeatureCache.key(Data("rgb \(image.width)x\(image.height)\n".utf8) + Data(image.pixels))
     }
 
+    /// The shape of one image's EfficientNet region features: [49, 1280].
+    static var regionShape: [Int] {
+        let side = (EfficientNetLite0.imageSize + 31) / 32
+        return [side * side, EfficientNetLite0.featureDim]
+    }
+
     /// EfficientNet region features [49, 1280] of the images with content keys `keys`, in shards read from disk
     /// as batches need them (`FeatureShards`); a first pass computes what is missing, reusing per-image features
     /// in the cache (`decode(i)` gives image i, called only for an image computed now).
@@ -220,7 +231,7 @@ public final class InputPipeline {
         let perImage = FeatureCache(encoder: Self.imageFeaturesID, root: cacheRoot)
         let start = Date()
         var last = Date()
-        let side = (EfficientNetLite0.imageSize + 31) / 32, shape = [side * side, EfficientNetLite0.featureDim]
+        let shape = Self.regionShape
         let (shards, computed) = try FeatureShards.open(
             encoder: Self.imageFeaturesID, root: cacheRoot, keys: keys, rowShape: shape,
             compute: { rows in
