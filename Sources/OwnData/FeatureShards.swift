@@ -119,14 +119,16 @@ public final class FeatureShards: @unchecked Sendable {
     /// The features of items `indices`, stacked: [indices.count] + rowShape.
     public func rows(_ indices: [Int]) -> Tensor {
         let out = Tensor(uninitialized: [indices.count] + rowShape)
-        for (n, i) in indices.enumerated() {
-            precondition((0..<count).contains(i), "FeatureShards.rows: item \(i) of \(count)")
-            shards[i / shardRows].withUnsafeBytes { raw in
-                let source = raw.bindMemory(to: Float.self).baseAddress! + (i % shardRows) * rowSize
-                (out.mutableData + n * rowSize).update(from: source, count: rowSize)
-            }
-        }
+        for (n, i) in indices.enumerated() { copy(i, values: rowSize, to: out.mutableData + n * rowSize) }
         return out
+    }
+
+    /// Copies the first `values` Float32 values of item `i`'s features to `destination`.
+    public func copy(_ i: Int, values: Int, to destination: UnsafeMutablePointer<Float>) {
+        precondition((0..<count).contains(i) && (0...rowSize).contains(values), "FeatureShards.copy: item \(i) of \(count), \(values) values of \(rowSize)")
+        shards[i / shardRows].withUnsafeBytes { raw in
+            destination.update(from: raw.bindMemory(to: Float.self).baseAddress! + (i % shardRows) * rowSize, count: values)
+        }
     }
 
     /// A checksum of a shard's bytes (64-bit FNV-1a over 8-byte words, then the tail bytes): catches

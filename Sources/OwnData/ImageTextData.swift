@@ -24,12 +24,16 @@ public struct ImageTextData {
         case tokens([[Int]], padID: Int)
         /// Frozen token features [length, D] per text.
         case features([Tensor])
+        /// Frozen token features read from the cache's shards as batches need them: text i is shard row `rows[i]`
+        /// (equal texts share a row), whose first `lengths[rows[i]]` tokens are its features (the rest padding).
+        case featureShards(FeatureShards, rows: [Int], lengths: [Int])
 
         /// Number of texts.
         public var count: Int {
             switch self {
             case let .tokens(all, _): all.count
             case let .features(all): all.count
+            case let .featureShards(_, rows, _): rows.count
             }
         }
     }
@@ -107,6 +111,11 @@ public struct ImageTextData {
             let lengths = parts.map { $0.shape[0] }, t = max(lengths.max() ?? 1, 1), d = parts.first?.shape[1] ?? 1
             let out = Tensor(zeros: [rows.count, t, d])
             for (r, p) in parts.enumerated() { (out.mutableData + r * t * d).update(from: p.data, count: p.count) }
+            return (.features(out), Mask.padding(lengths: lengths, maxLength: t))
+        case let .featureShards(shards, all, tokens):
+            let lengths = rows.map { tokens[all[$0]] }, t = max(lengths.max() ?? 1, 1), d = shards.rowShape[1]
+            let out = Tensor(zeros: [rows.count, t, d])
+            for (r, row) in rows.enumerated() { shards.copy(all[row], values: lengths[r] * d, to: out.mutableData + r * t * d) }
             return (.features(out), Mask.padding(lengths: lengths, maxLength: t))
         }
     }

@@ -122,7 +122,7 @@ public final class InputPipeline {
             let store = ImageStore(items: keptURLs.map { i in inMemory[i].map { .pixels(Self.resized($0, side: side)) } ?? .file(urls[i]) }, side: side)
             images = config.imageEncoder == .smallCNN ? .cnnPixels(store) : .imageNetPixels(store)
         }
-        let (texts, truncated) = try textInputs(entries.map(\.text))
+        let (texts, truncated) = try textInputs(entries.map(\.text), sharded: true)
         if truncated > 0 {
             log("truncated \(truncated) of \(entries.count) texts in \(manifest.url.lastPathComponent) to the text encoder's \(config.maxTokens) tokens")
         }
@@ -171,7 +171,9 @@ public final class InputPipeline {
         return parts.isEmpty ? [text] : parts
     }
 
-    private func textInputs(_ texts: [String], cached: Bool = true) throws -> (texts: ImageTextData.Texts, truncated: Int) {
+    /// Token ids or frozen features of `texts`, and how many were truncated. Frozen features come from the
+    /// per-text cache (`cached`), or with `sharded` (a manifest's texts) from the data set's feature shards.
+    private func textInputs(_ texts: [String], cached: Bool = true, sharded: Bool = false) throws -> (texts: ImageTextData.Texts, truncated: Int) {
         if config.textEncoder == .minilmClauses {
             let split = texts.map(Self.clauses)
             let missing = Array(Set(split.joined()).subtracting(clauseFeatures.keys)).sorted()
@@ -186,7 +188,53 @@ public final class InputPipeline {
             let padID = config.textEncoder == .learned ? WordVocabulary.paddingID : try miniLM().tokenizer.padID
             return (.tokens(tokenized.map(\.ids), padID: padID), truncated)
         }
+        if sharded { return (try tokenFeatureShards(texts, lengths: tokenized.map(\.ids.count)), truncated) }
         return (.features(try tokenFeatures(texts, cached: cached)), truncated)
+    }
+
+    /// Frozen MiniLM token features of a data set's texts (of `lengths` tokens each) in shards read as batches
+    /// need them: one row per distinct text, padded to the longest; a first pass computes what is missing.
+    private func tokenFeatureShards(_ texts: [String], lengths: [Int]) throws -> ImageTextData.Texts {
+        var rowOf: [String: Int] = [:], distinct: [String] = [], distinctLengths: [Int] = []
+        let rows = texts.indices.map { i in
+            if let row = rowOf[texts[i]] { return row }
+            rowOf[texts[i]] = distinct.count
+            distinct.append(texts[i])
+            distinctLengths.append(lengths[i])
+            return distinct.count - 1
+        }
+        let encoder = try miniLM(), tokenizer = try wordPieceTokenizer()
+        let width = max(distinctLengths.max() ?? 1, 1), shape = [width, encoder.dimension], id = Self.textFeaturesID(maxTokens: config.maxTokens)
+        let start = Date()
+        let (shards, computed) = try FeatureShards.open(
+            encoder: id, root: cacheRoot, keys: distinct.map { FeatureCache.key(Data($0.utf8)) }, rowShape: shape, batchSize: 32,
+            compute: { rows in
+                let batch = tokenizer.encodeBatch(rows.map { distinct[$0] })
+                let out = encoder.encode(batch).tokenFeatures, (t, d) = (out.shape[1], out.shape[2])
+                return rows.indices.map { r in
+                    precondition(batch.lengths[r] == distinctLengths[rows[r]], "InputPipeline: \(batch.lengths[r]) tokens encoded, \(distinctLengths[rows[r]]) counted")
+                    let row = Tensor(zeros: shape)
+                    row.mutableData.update(from: out.data + r * t * d, count: batch.lengths[r] * d)
+                    return row
+                }
+            },
+            progress: progressLog("text features", start: start))
+        if computed > 0 {
+            log(String(format: "text features: %d computed with MiniLM (%.0f texts/s), %d from the cache", computed,
+                       Double(computed) / max(Date().timeIntervalSince(start), 1e-9), distinct.count - computed))
+        }
+        return .featureShards(shards, rows: rows, lengths: distinctLengths)
+    }
+
+    /// A first pass's progress line every 5 s and at the end: done/total, rate and time left.
+    private func progressLog(_ what: String, start: Date) -> (Int, Int) -> Void {
+        var last = Date()
+        return { done, total in
+            guard done == total || Date().timeIntervalSince(last) > 5 else { return }
+            last = Date()
+            let rate = Double(done) / Date().timeIntervalSince(start)
+            self.log(String(format: "  %@: %d/%d (%.1f/s, %.0f s left)", what, done, total, rate, Double(total - done) / rate))
+        }
     }
 
     /// Frozen MiniLM token features [length, 384] of each text: from the cache (computing and storing what is
@@ -230,7 +278,6 @@ public final class InputPipeline {
     private func imageFeatures(keys: [String], decode: (Int) throws -> RGBImage) throws -> FeatureShards {
         let perImage = FeatureCache(encoder: Self.imageFeaturesID, root: cacheRoot)
         let start = Date()
-        var last = Date()
         let shape = Self.regionShape
         let (shards, computed) = try FeatureShards.open(
             encoder: Self.imageFeaturesID, root: cacheRoot, keys: keys, rowShape: shape,
@@ -242,12 +289,7 @@ public final class InputPipeline {
                 }
                 return features.map { $0! }
             },
-            progress: { done, total in
-                guard done == total || Date().timeIntervalSince(last) > 5 else { return }
-                last = Date()
-                let rate = Double(done) / Date().timeIntervalSince(start)
-                self.log(String(format: "  image features: %d/%d (%.1f images/s, %.0f s left)", done, total, rate, Double(total - done) / rate))
-            })
+            progress: progressLog("image features", start: start))
         let seconds = Date().timeIntervalSince(start)
         log(computed == 0 ? String(format: "image features: all %d from the cache (%.1f s)", keys.count, seconds)
             : String(format: "image features: %d computed with EfficientNet-Lite0 in %.1f s (%.1f images/s), %d from the cache",

@@ -107,6 +107,38 @@ final class InputPipelineTests: XCTestCase {
         XCTAssertThrowsError(try finetuned.validate()) { XCTAssertTrue("\($0)".contains("cannot be fine-tuned"), "\($0)") }
     }
 
+    /// A manifest's frozen MiniLM token features are read from shards, one row per distinct text: its batches
+    /// hold what encoding each text on its own gives (to rounding), with the same padding mask; a second run
+    /// computes nothing.
+    func testManifestTextFeaturesComeFromShardsOneRowPerDistinctText() throws {
+        var config = ImageTextModelConfig(task: .match, fusion: .dualEncoder, imageEncoder: .smallCNN, textEncoder: .minilm)
+        config.maxTokens = 16
+        let texts = ["a red square", "where is the blue circle in the picture?", "a red square", "green"]
+        try data.write("texts.jsonl", texts.indices.map { #"{"image": "images/\#($0).png", "text": "\#(texts[$0])"}"# })
+        var logged: [String] = []
+        let prepared = try InputPipeline(config: config, cacheRoot: data.url("cache"), log: { logged.append($0) }).prepare(try Manifest.load(data.url("texts.jsonl")))
+        guard case let .featureShards(shards, rows, lengths) = prepared.texts else { return XCTFail("shards expected, got \(prepared.texts)") }
+        XCTAssertEqual(rows, [0, 1, 0, 2])
+        XCTAssertEqual(shards.count, 3)
+        XCTAssertEqual(shards.rowShape, [lengths.max()!, 384])
+        XCTAssertTrue(logged.contains { $0.hasPrefix("text features: 3 computed with MiniLM") }, "\(logged)")
+
+        let batch = try prepared.batch(imageIndices: [3, 1, 0])
+        guard case let .features(read) = batch.text else { return XCTFail("features expected") }
+        let alone = InputPipeline(config: config, cacheRoot: data.url("cache"))
+        for (r, text) in ["green", "where is the blue circle in the picture?", "a red square"].enumerated() {
+            guard case let .features(direct) = try alone.batch(images: [RGBImage(width: 24, height: 24)], texts: [[text]]).text else { return XCTFail() }
+            let (t, d) = (read.shape[1], 384), length = direct.shape[1]
+            XCTAssertEqual(batch.textMask.values[(r * t)..<((r + 1) * t)].filter { !$0 }.count, length, text)
+            let got = Array(read.scalars[(r * t * d)..<(r * t * d + length * d)])
+            XCTAssertLessThanOrEqual(zip(got, direct.scalars).map { abs($0 - $1) }.max()!, 1e-4, text)
+            XCTAssertTrue(read.scalars[(r * t * d + length * d)..<((r + 1) * t * d)].allSatisfy { $0 == 0 }, "\(text): padding is zero")
+        }
+        logged = []
+        _ = try InputPipeline(config: config, cacheRoot: data.url("cache"), log: { logged.append($0) }).prepare(try Manifest.load(data.url("texts.jsonl")))
+        XCTAssertFalse(logged.contains { $0.contains("computed with MiniLM") }, "\(logged)")
+    }
+
     func testClassificationNeedsALabelOnEveryLine() throws {
         try data.write("nolabel.jsonl", [#"{"image": "images/0.png", "text": "a", "label": "x"}"#, #"{"image": "images/1.png", "text": "b"}"#])
         let run = ImageTextRun(model: QuadrantData.config(), training: TrainingConfig())
