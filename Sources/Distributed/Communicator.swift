@@ -64,6 +64,35 @@ public final class Communicator: @unchecked Sendable {
         check(MPI_Bcast(values.baseAddress, Int32(values.count), cmpi_float(), Int32(root), cmpi_comm_world()), "MPI_Bcast")
     }
 
+    /// Rank `root`'s `bytes` on every rank (what the others pass is ignored): files, such as a checkpoint.
+    public func broadcast(_ bytes: Data, root: Int = 0) -> Data {
+        guard usesMPI else { return bytes }
+        var count = UInt64(bytes.count)
+        check(MPI_Bcast(&count, 1, cmpi_uint64(), Int32(root), cmpi_comm_world()), "MPI_Bcast")
+        var out = rank == root ? bytes : Data(count: Int(count))
+        out.withUnsafeMutableBytes { raw in
+            for start in stride(from: 0, to: raw.count, by: 1 << 30) {
+                check(MPI_Bcast(raw.baseAddress! + start, Int32(min(1 << 30, raw.count - start)), cmpi_byte(), Int32(root), cmpi_comm_world()), "MPI_Bcast")
+            }
+        }
+        return out
+    }
+
+    /// Runs `body` on rank 0 alone and gives every rank its result; when it throws, rank 0 rethrows its error and
+    /// the others throw `DistributedError.rootFailed` with its description — no rank waits for one that failed.
+    /// `step` says what rank 0 was doing. A collective: the other ranks return when rank 0 is done.
+    public func onRoot(_ step: String, _ body: () throws -> Data) throws -> Data {
+        guard size > 1 else { return try body() }
+        var outcome = Data(), failure: (any Error)?
+        if isRoot {
+            do { outcome = Data([0]) + (try body()) } catch { (outcome, failure) = (Data([1]) + Data("\(error)".utf8), error) }
+        }
+        let received = broadcast(outcome)
+        if let failure { throw failure }
+        guard received.first == 0 else { throw DistributedError.rootFailed(step: step, reason: String(decoding: received.dropFirst(), as: UTF8.self)) }
+        return Data(received.dropFirst())
+    }
+
     /// Every rank's `value`, in rank order.
     public func allgather(_ value: UInt64) -> [UInt64] {
         guard usesMPI else { return [value] }

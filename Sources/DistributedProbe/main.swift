@@ -1,5 +1,6 @@
 // A child process that DistributedTests starts under mpirun (and alone) to check the collectives; not a user tool.
 import Distributed
+import Foundation
 import Tensors
 
 let world = Communicator.world
@@ -30,3 +31,11 @@ if world.rank == 1 { for (_, tensor) in parameters { tensor.mutableData.update(r
 GradientBuckets.broadcast(parameters, over: world)
 print("rank \(world.rank) buckets \(buckets.buckets.map { $0.map(\.key) }) averaged "
       + "\(["a", "b", "c"].map { gradients[$0]!.scalars }) parameters \(parameters.map(\.tensor.scalars))")
+
+// Bytes from rank 0, and work rank 0 alone does: its result everywhere, or its failure named on every rank.
+struct ProbeError: Error, CustomStringConvertible { var description: String { "no such file" } }
+let file = String(decoding: world.broadcast(world.isRoot ? Data("rank zero's file".utf8) : Data()), as: UTF8.self)
+let hello = String(decoding: try world.onRoot("say hello") { Data("hello from rank \(world.rank)".utf8) }, as: UTF8.self)
+var failure = ""
+do { _ = try world.onRoot("open a file") { throw ProbeError() } } catch { failure = "\(error)" }
+print("rank \(world.rank) bytes \(file); on root: \(hello); failed: \(failure)")

@@ -119,9 +119,11 @@ public struct ImageTextRun {
                              ("model config", String(decoding: try encoder.encode(config), as: UTF8.self))])
         }
         // Rank 0 alone prepares the output directory and writes files; the others wait for it.
-        let resuming = world.isRoot ? try RunDirectory.prepare(out, for: bundle, existing: existing) : existing == .resume
-        if world.isRoot { try bundle.write(to: out) }
-        world.barrier()
+        let resuming = try world.onRoot("prepare the output directory \(out.path)") {
+            let resuming = try RunDirectory.prepare(out, for: bundle, existing: existing)
+            try bundle.write(to: out)
+            return Data([resuming ? 1 : 0])
+        } == Data([1])
 
         let pipeline = InputPipeline(config: config, cacheRoot: cacheRoot, log: log)
         let start = Date()

@@ -64,8 +64,15 @@ public struct Checkpoint {
 
     /// Reads and verifies the checkpoint at `url`; throws `TrainingError.corruptCheckpoint` saying what is wrong.
     public static func load(from url: URL) throws -> Checkpoint {
+        try parse(Dictionary(uniqueKeysWithValues: [stateFile, modelFile, optimizerFile].compactMap { name in
+            FileManager.default.contents(atPath: url.appendingPathComponent(name).path).map { (name, $0) }
+        }), url: url)
+    }
+
+    /// Verifies and parses a checkpoint's files (by name) read from `url`; throws `TrainingError.corruptCheckpoint`.
+    static func parse(_ files: [String: Data], url: URL) throws -> Checkpoint {
         func corrupt(_ reason: String) -> TrainingError { .corruptCheckpoint(path: url.path, reason: reason) }
-        guard let stateData = FileManager.default.contents(atPath: url.appendingPathComponent(stateFile).path) else {
+        guard let stateData = files[stateFile] else {
             throw corrupt("\(stateFile) is missing or unreadable")
         }
         let state: TrainerState
@@ -78,7 +85,7 @@ public struct Checkpoint {
         var tensors: [[String: Tensor]] = []
         for name in [modelFile, optimizerFile] {
             let path = url.appendingPathComponent(name).path
-            guard let data = FileManager.default.contents(atPath: path) else { throw corrupt("\(name) is missing or unreadable") }
+            guard let data = files[name] else { throw corrupt("\(name) is missing or unreadable") }
             let found = FNV1a.hex(data)
             guard let expected = state.checksums[name] else { throw corrupt("\(stateFile) has no checksum for \(name)") }
             guard found == expected else {

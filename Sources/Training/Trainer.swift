@@ -70,10 +70,10 @@ public final class Trainer<Model: Module> {
 
     /// Loads the newest valid checkpoint of `output_dir` (reporting and skipping corrupted ones): weights,
     /// optimizer state, back-off, `Random.generator`. Returns its step, or nil when there is none (a fresh run).
+    /// Under mpirun rank 0 reads it and sends it to every rank, so the others need no copy of the run directory.
     @discardableResult
     public func resume() throws -> Int? {
-        let found = try checkpoints.loadNewestValid { self.progress.message("warning: \($0.description)") }
-        guard let checkpoint = found else { return nil }
+        guard let checkpoint = try newestCheckpoint() else { return nil }
         try model.loadStateDict(checkpoint.model)
         try optimizer.loadStateDict(checkpoint.optimizer)
         let state = checkpoint.state
@@ -86,6 +86,23 @@ public final class Trainer<Model: Module> {
         lastCheckpoint = checkpoint.url
         if communicator.isRoot { progress.message("resumed from \(checkpoint.url.path) at step \(step)") }
         return step
+    }
+
+    /// The newest valid checkpoint: this process's, or under mpirun rank 0's, sent as its files to the others.
+    private func newestCheckpoint() throws -> Checkpoint? {
+        let warn = { (error: TrainingError) in self.progress.message("warning: \(error.description)") }
+        guard communicator.size > 1 else { return try checkpoints.loadNewestValid(skipped: warn) }
+        let names = [Checkpoint.stateFile, Checkpoint.modelFile, Checkpoint.optimizerFile]
+        var found: Checkpoint?, files: [Data] = names.map { _ in Data() }
+        let path = String(decoding: try communicator.onRoot("load the checkpoint to resume from") {
+            found = try checkpoints.loadNewestValid(skipped: warn)
+            guard let url = found?.url else { return Data() }
+            files = try names.map { try Data(contentsOf: url.appendingPathComponent($0)) }
+            return Data(url.path.utf8)
+        }, as: UTF8.self)
+        guard !path.isEmpty else { return nil }
+        files = files.map { communicator.broadcast($0) }
+        return try found ?? Checkpoint.parse(Dictionary(uniqueKeysWithValues: zip(names, files)), url: URL(fileURLWithPath: path))
     }
 
     /// Trains from the current step to `stopStep` (default `config.steps`), checkpointing every

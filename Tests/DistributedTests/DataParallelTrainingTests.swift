@@ -7,8 +7,8 @@ import XCTest
 
 /// `mpirun -np 2 crossmodal train` trains the model one process trains (co-attention on the small CNN, whose
 /// batch norm then sees the global batch, and the learned text encoder): the same losses at every step to
-/// 1e-4 and the same logits to 1e-2 (2.5e-3 measured); and ranks started with different settings both stop,
-/// naming the rank and the field.
+/// 1e-4 and the same logits to 1e-2 (2.5e-3 measured); `--resume` continues from rank 0's checkpoint on 2 ranks
+/// or 1; and ranks started with different settings both stop, naming the rank and the field.
 final class DataParallelTrainingTests: XCTestCase {
     private let mpirun = "/usr/bin/mpirun"
 
@@ -64,6 +64,29 @@ final class DataParallelTrainingTests: XCTestCase {
         XCTAssertLessThanOrEqual(worst / scale, 1e-2, "logits differ by up to \(worst) of \(scale)")
         XCTAssertTrue(try Safetensors.read(data.url("two/model.safetensors")).keys.contains("image_encoder.layers.1.running_mean"),
                       "the small CNN has batch norm")
+    }
+
+    /// `--resume` under mpirun: both ranks continue from rank 0's newest checkpoint (sent to rank 1, not read by
+    /// it) and log the uninterrupted run's losses; one process resumes the 2-rank run as well (to rounding).
+    func testResumeContinuesFromRankZerosCheckpointOnTwoRanksOrOne() throws {
+        let data = try QuadrantData(images: 24)
+        defer { data.remove() }
+        try "checkpoint_every: 5\nkeep_checkpoints: 3\n".write(to: data.url("config.yaml"), atomically: true, encoding: .utf8)
+        let command = try train(data, out: "run") + ["--config", data.url("config.yaml").path]
+        let twoRanks = [mpirun, "--allow-run-as-root", "--oversubscribe", "-np", "2"]
+        let whole = try run(twoRanks + command)
+        XCTAssertEqual(whole.status, 0, whole.output)
+        let reference = MetricsLog.read(data.url("run/metrics.jsonl"))
+        XCTAssertEqual(reference.map(\.step), Array(1...10))
+        for (launcher, tolerance) in [(twoRanks, Float(0)), ([], 1e-4)] {
+            try FileManager.default.removeItem(at: data.url("run/checkpoints/step-000010"))
+            let resumed = try run(launcher + command + ["--resume"])
+            XCTAssertEqual(resumed.status, 0, resumed.output)
+            XCTAssertTrue(resumed.output.contains("step-000005 at step 5"), resumed.output)
+            let losses = MetricsLog.read(data.url("run/metrics.jsonl"))
+            XCTAssertEqual(losses.map(\.step), Array(1...10), "steps 6–10 replace the removed ones")
+            for (a, b) in zip(reference, losses) { XCTAssertEqual(b.loss, a.loss, accuracy: tolerance * abs(a.loss), "\(launcher.count) step \(a.step)") }
+        }
     }
 
     func testRanksWithDifferentSettingsBothStopNamingTheRankAndField() throws {
