@@ -7,7 +7,7 @@ import Serving
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Serve a trained model bundle over HTTP: POST /v1/answer or /v1/match, GET /healthz, /metrics, /openapi.json.",
+        abstract: "Serve a trained model bundle over HTTP: POST /v1/answer or /v1/match (and /v1/retrieve with --index), GET /healthz, /metrics, /openapi.json.",
         discussion: """
             Requests for the same route are gathered for up to --batch-wait-ms (or until --max-batch) and run as one \
             forward pass on the engine's own thread. SIGTERM or SIGINT stop accepting, answer the requests in flight \
@@ -17,6 +17,12 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(help: "The run directory written by `crossmodal train`.")
     var model: String
+
+    @Option(help: "Images POST /v1/retrieve searches (match models): a manifest (.jsonl/.csv) or a folder of PNG and JPEG files, encoded once at start.")
+    var index: String?
+
+    @Option(help: "Images of the index reranked by the model per retrieval, picked by embedding similarity.")
+    var shortlist = ServingLimits().shortlist
 
     @Option(help: "Address to listen on (127.0.0.1 = this machine only; 0.0.0.0 = every interface).")
     var host = "127.0.0.1"
@@ -48,6 +54,7 @@ struct ServeCommand: AsyncParsableCommand {
         guard maxQueue >= 1 else { throw ValidationError("--max-queue must be at least 1, got \(maxQueue)") }
         guard maxBodyBytes >= 1024 else { throw ValidationError("--max-body-bytes must be at least 1024, got \(maxBodyBytes)") }
         guard maxTextChars >= 1 else { throw ValidationError("--max-text-chars must be at least 1, got \(maxTextChars)") }
+        guard shortlist >= 1 else { throw ValidationError("--shortlist must be at least 1, got \(shortlist)") }
         guard drainSeconds >= 0 else { throw ValidationError("--drain-seconds must be 0 or more, got \(drainSeconds)") }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0…65535, got \(port)") }
     }
@@ -55,10 +62,10 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         var limits = ServingLimits()
         (limits.maxBatch, limits.batchWaitMilliseconds, limits.maxQueue) = (maxBatch, batchWaitMs, maxQueue)
-        (limits.maxBodyBytes, limits.maxTextChars, limits.drainSeconds) = (maxBodyBytes, maxTextChars, drainSeconds)
+        (limits.maxBodyBytes, limits.maxTextChars, limits.drainSeconds, limits.shortlist) = (maxBodyBytes, maxTextChars, drainSeconds, shortlist)
         var logger = Logger(label: "crossmodal.serve")
         logger.logLevel = .info
-        let server = try ModelServer(model: URL(fileURLWithPath: model), limits: limits, logger: logger)
+        let server = try ModelServer(model: URL(fileURLWithPath: model), limits: limits, logger: logger, index: index.map { URL(fileURLWithPath: $0) })
         let config = server.bundle.model, host = host
         try await server.run(host: host, port: port) { port in
             print("serving \(model) (\(config.task.rawValue), \(config.fusion.rawValue), \(config.imageEncoder.rawValue) + "

@@ -16,16 +16,18 @@ public struct PairScorer {
     private let text: Tensor
     private let lengths: [Int]
 
-    /// Images of `data` and `texts` (default: `data`'s own texts), `imagesPerBatch` images encoded at a time.
-    public init(model: ImageTextModel, data: ImageTextData, texts: ImageTextData.Texts? = nil, imagesPerBatch: Int = 50) throws {
+    /// Images `images` of `data` (default: all; numbered 0… in that order in `scores`) and `texts` (default:
+    /// `data`'s own texts), `imagesPerBatch` images encoded at a time.
+    public init(model: ImageTextModel, data: ImageTextData, images: [Int]? = nil, texts: ImageTextData.Texts? = nil,
+                imagesPerBatch: Int = 50) throws {
         self.model = model
         let wasTraining = model.isTraining
         model.eval()
         defer { model.train(wasTraining) }
-        let n = data.imageCount, texts = texts ?? data.texts
+        let images = images ?? Array(0..<data.imageCount), n = images.count, texts = texts ?? data.texts
         let (regions, tokens, lengths) = try Tape.withoutRecording { () throws -> (Tensor, Tensor, [Int]) in
             let regions = concat(try stride(from: 0, to: n, by: imagesPerBatch).map { start in
-                model.regions(try data.pixels(Array(start..<min(start + imagesPerBatch, n))))
+                model.regions(try data.pixels(Array(images[start..<min(start + imagesPerBatch, n)])))
             }, axis: 0)
             var parts: [(tokens: Tensor, lengths: [Int])] = []
             for start in stride(from: 0, to: texts.count, by: 256) {

@@ -48,7 +48,7 @@ public struct APIError: Error, Equatable, HTTPResponseError {
         case let error as APIError: return error
         case is NIOTooManyBytesError: return bodyTooLarge(maxBodyBytes)
         case let error as HTTPError where error.status == .notFound:
-            if let allowed = methods[request.uri.path] {
+            if let route = RouteTemplate.match(request.uri.path, in: methods.keys), let allowed = methods[route] {
                 let list = allowed.joined(separator: ", ")
                 return APIError(.methodNotAllowed, code: "method_not_allowed", "\(request.uri.path) takes \(list), not \(request.method)",
                                 headers: [.allow: list])

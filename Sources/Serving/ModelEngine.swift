@@ -12,12 +12,14 @@ final class ModelEngine: Service, @unchecked Sendable {
     enum Job {
         case answer(image: RGBImage, text: String, topK: Int, attention: Bool)
         case match(image: RGBImage, texts: [String])
+        case retrieve(text: String, topK: Int)
 
         /// The route it came from, which is also its batching kind and its metrics label.
         var route: String {
             switch self {
             case .answer: "/v1/answer"
             case .match: "/v1/match"
+            case .retrieve: "/v1/retrieve"
             }
         }
     }
@@ -25,13 +27,17 @@ final class ModelEngine: Service, @unchecked Sendable {
     enum Output {
         case answer(ImageTextPredictor.Answer)
         case match([ImageTextPredictor.Match])
+        case retrieve([RetrievalIndex.Hit])
     }
 
     let predictor: ImageTextPredictor
+    /// The images `/v1/retrieve` searches, when the server has an index.
+    let index: RetrievalIndex?
+    private let shortlist: Int
     private var batcher: DynamicBatcher<Job, Output>!
 
-    init(predictor: ImageTextPredictor, limits: ServingLimits, metrics: ServingMetrics) {
-        self.predictor = predictor
+    init(predictor: ImageTextPredictor, index: RetrievalIndex?, limits: ServingLimits, metrics: ServingMetrics) {
+        (self.predictor, self.index, shortlist) = (predictor, index, limits.shortlist)
         batcher = DynamicBatcher(
             maxBatch: limits.maxBatch, maxWait: limits.batchWaitMilliseconds / 1000, maxQueue: limits.maxQueue, kind: \.route,
             process: { [unowned self] in run($0) }, observe: { metrics.batch(route: $0, size: $1, queueDepth: $2) })
@@ -95,6 +101,14 @@ final class ModelEngine: Service, @unchecked Sendable {
                 return (image, texts)
             }
             return try predictor.match(queries).map { .match($0) }
+        case .retrieve:
+            let queries = jobs.map { job -> (text: String, topK: Int) in
+                guard case let .retrieve(text, topK) = job else { preconditionFailure("ModelEngine: mixed batch") }
+                return (text, topK)
+            }
+            guard let index else { preconditionFailure("ModelEngine: a retrieval without an index") }
+            let topK = queries.map(\.topK).max()!
+            return zip(queries, try index.search(queries.map(\.text), topK: topK, shortlist: max(shortlist, topK))).map { .retrieve(Array($1.prefix($0.topK))) }
         }
     }
 }

@@ -10,8 +10,8 @@ struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
     let logger: Logger
     let metrics: ServingMetrics
     let limits: ServingLimits
-    /// The registered paths with their methods; any other path is counted as "unmatched" (bounding the metrics'
-    /// label values), and a registered path asked with another method is answered 405.
+    /// The registered paths (or templates, `RouteTemplate`) with their methods; any other path is counted as
+    /// "unmatched" (bounding the metrics' label values), and a registered path asked with another method is answered 405.
     let methods: [String: [String]]
 
     /// The response header carrying the size of the batch a request ran in.
@@ -27,7 +27,7 @@ struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
         }
         let elapsed = ContinuousClock.now - start
         let path = request.uri.path
-        metrics.request(route: methods[path] != nil ? path : "unmatched", status: response.status.code, duration: elapsed)
+        metrics.request(route: RouteTemplate.match(path, in: methods.keys) ?? "unmatched", status: response.status.code, duration: elapsed)
         let milliseconds = Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000
         logger.info("\(request.method) \(path) \(response.status.code) \(String(format: "%.1f", milliseconds)) ms batch \(response.headers[Self.batchSizeHeader] ?? "-")")
         return response

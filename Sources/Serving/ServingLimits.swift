@@ -12,6 +12,10 @@ public struct ServingLimits: Sendable {
     public var maxTextChars = 1_000
     /// Most texts in one match request.
     public var maxTexts = 64
+    /// Most results one retrieval returns (`top_k`).
+    public var maxTopK = 100
+    /// Images of an index a retrieval reranks with the fusion model, picked by embedding similarity (`--shortlist`).
+    public var shortlist = 50
     /// Longest image side accepted, in pixels.
     public var maxImageSide = 10_000
     /// Time given to requests in flight after SIGTERM or SIGINT (`--drain-seconds`).

@@ -42,7 +42,7 @@ final class ModelServerTests: XCTestCase {
             let openAPI = try await HTTPExchange.send(port, .get, "/openapi.json")
             XCTAssertEqual(openAPI.json["openapi"] as? String, "3.1.0")
             let paths = try XCTUnwrap(openAPI.json["paths"] as? [String: [String: Any]])
-            XCTAssertEqual(server.routes.count, 5)
+            XCTAssertEqual(server.routes.count, 7)
             for route in server.routes {
                 let parts = route.split(separator: " ").map(String.init)
                 XCTAssertNotNil(paths[parts[1]]?[parts[0].lowercased()], "\(route) is registered but not in /openapi.json")
