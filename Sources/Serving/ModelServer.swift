@@ -8,7 +8,8 @@ import OwnData
 import ServiceLifecycle
 
 /// A trained bundle behind HTTP (`crossmodal serve`): `POST /v1/answer` and `/v1/match` (JSON or multipart, run
-/// in dynamic batches on the engine's thread), `GET /healthz`, `/metrics` (Prometheus) and `/openapi.json`.
+/// in dynamic batches on the engine's thread), `GET /` (a page to try the model in a browser), `/healthz`,
+/// `/metrics` (Prometheus) and `/openapi.json`.
 /// Every failure is answered as JSON `{"error": {"code", "message", "field"}}`; SIGTERM or SIGINT stop accepting,
 /// finish the requests in flight (up to `limits.drainSeconds`) and return.
 public final class ModelServer: @unchecked Sendable {
@@ -63,13 +64,18 @@ public final class ModelServer: @unchecked Sendable {
 
     private func makeRouter() -> Router<BasicRequestContext> {
         let router = Router()
-        let methods = ["/v1/answer": ["POST"], "/v1/match": ["POST"], "/healthz": ["GET"], "/metrics": ["GET"], "/openapi.json": ["GET"]]
+        let methods = ["/": ["GET"], "/v1/answer": ["POST"], "/v1/match": ["POST"], "/healthz": ["GET"], "/metrics": ["GET"],
+                       "/openapi.json": ["GET"]]
         router.add(middleware: RequestLogMiddleware(logger: logger, metrics: metrics, limits: limits, methods: methods))
         func register(_ method: HTTPRequest.Method, _ path: String,
                       _ handler: @escaping @Sendable (Request) async throws -> Response) {
             precondition(methods[path]?.contains(method.rawValue) == true, "ModelServer: \(method) \(path) missing from the middleware's routes")
             router.on(RouterPath(path), method: method) { request, _ in try await handler(request) }
             routes.append("\(method.rawValue) \(path)")
+        }
+        let page = ByteBuffer(string: WebPage.html)
+        register(.get, "/") { _ in
+            Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: ResponseBody(byteBuffer: page))
         }
         register(.post, "/v1/answer") { [unowned self] in try await answer($0) }
         register(.post, "/v1/match") { [unowned self] in try await match($0) }
