@@ -9,7 +9,7 @@ import ServiceLifecycle
 
 /// A trained bundle behind HTTP (`crossmodal serve`): `POST /v1/answer` and `/v1/match` (JSON or multipart, run
 /// in dynamic batches on the engine's thread), `/v1/retrieve` with `GET /v1/images/{id}` (a matching model with an
-/// image index), `GET /healthz`, `/metrics` (Prometheus) and `/openapi.json`.
+/// image index), `GET /` (a page to try the model in a browser), `/healthz`, `/metrics` (Prometheus) and `/openapi.json`.
 /// Every failure is answered as JSON `{"error": {"code", "message", "field"}}`; SIGTERM or SIGINT stop accepting,
 /// finish the requests in flight (up to `limits.drainSeconds`) and return.
 public final class ModelServer: @unchecked Sendable {
@@ -78,7 +78,7 @@ public final class ModelServer: @unchecked Sendable {
 
     private func makeRouter() -> Router<BasicRequestContext> {
         let router = Router()
-        let methods = ["/v1/answer": ["POST"], "/v1/match": ["POST"], "/v1/retrieve": ["POST"], "/v1/images/{id}": ["GET"],
+        let methods = ["/": ["GET"], "/v1/answer": ["POST"], "/v1/match": ["POST"], "/v1/retrieve": ["POST"], "/v1/images/{id}": ["GET"],
                        "/healthz": ["GET"], "/metrics": ["GET"], "/openapi.json": ["GET"]]
         router.add(middleware: RequestLogMiddleware(logger: logger, metrics: metrics, limits: limits, methods: methods))
         func register(_ method: HTTPRequest.Method, _ path: String,
@@ -86,6 +86,10 @@ public final class ModelServer: @unchecked Sendable {
             precondition(methods[path]?.contains(method.rawValue) == true, "ModelServer: \(method) \(path) missing from the middleware's routes")
             router.on(RouterPath(path), method: method) { request, context in try await handler(request, context) }
             routes.append("\(method.rawValue) \(path)")
+        }
+        let page = ByteBuffer(string: WebPage.html)
+        register(.get, "/") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: ResponseBody(byteBuffer: page))
         }
         register(.post, "/v1/answer") { [unowned self] request, _ in try await answer(request) }
         register(.post, "/v1/match") { [unowned self] request, _ in try await match(request) }

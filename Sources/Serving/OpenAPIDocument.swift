@@ -8,6 +8,10 @@ enum OpenAPIDocument {
             "info": ["title": .string("crossmodal serve: \(title)"), "version": "1",
                      "description": "A trained CrossModal model bundle behind a batched JSON API."],
             "paths": [
+                "/": ["get": [
+                    "operationId": "page", "summary": "A page to try the model in a browser: pick an image, ask, see the answers and attention.",
+                    "responses": ["200": ["description": "HTML", "content": ["text/html": ["schema": ["type": "string"]]]]],
+                ]],
                 "/v1/answer": ["post": operation(
                     "answer", summary: "Top labels with probabilities for a question about an image (classify models).",
                     request: "AnswerRequest", response: "AnswerResponse", errors: [400, 405, 413, 415, 503])],

@@ -1,6 +1,5 @@
 import Foundation
 import HTTPTypes
-import HummingbirdTesting
 import Imaging
 import Logging
 import OwnData
@@ -11,15 +10,6 @@ import XCTest
 /// route, every kind of bad input (each followed by a good request), batching that changes no answer, the
 /// bounded queue, the metrics and the OpenAPI document.
 final class ModelServerTests: XCTestCase {
-    /// Runs `body` against a live server for `bundle` (its port, and the server).
-    private func serve(_ bundle: URL, limits: ServingLimits = ServingLimits(), logger: Logger? = nil,
-                       _ body: @Sendable (Int, ModelServer) async throws -> Void) async throws {
-        var quiet = Logger(label: "serving-tests")
-        quiet.logLevel = .warning
-        let server = try ModelServer(model: bundle, limits: limits, logger: logger ?? quiet, cacheRoot: try ServingBundles.data.url("cache"))
-        try await server.application(port: 0).test(.live) { client in try await body(client.port!, server) }
-    }
-
     private func question(_ index: Int, _ text: String = "where is the red square?", extra: [String: Any] = [:]) throws -> Data {
         HTTPExchange.json(["image": try ServingBundles.png(index).base64EncodedString(), "text": text].merging(extra) { $1 })
     }
@@ -42,7 +32,7 @@ final class ModelServerTests: XCTestCase {
             let openAPI = try await HTTPExchange.send(port, .get, "/openapi.json")
             XCTAssertEqual(openAPI.json["openapi"] as? String, "3.1.0")
             let paths = try XCTUnwrap(openAPI.json["paths"] as? [String: [String: Any]])
-            XCTAssertEqual(server.routes.count, 7)
+            XCTAssertEqual(server.routes.count, 8)
             for route in server.routes {
                 let parts = route.split(separator: " ").map(String.init)
                 XCTAssertNotNil(paths[parts[1]]?[parts[0].lowercased()], "\(route) is registered but not in /openapi.json")

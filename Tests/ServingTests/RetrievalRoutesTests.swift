@@ -1,7 +1,5 @@
 import Foundation
 import HTTPTypes
-import HummingbirdTesting
-import Logging
 @testable import OwnData
 @testable import Serving
 import XCTest
@@ -9,14 +7,6 @@ import XCTest
 /// `POST /v1/retrieve` over an index built at start (results ordered by score, `top_k` honoured, the index's own
 /// search), and `GET /v1/images/{id}`, which serves indexed images and nothing else.
 final class RetrievalRoutesTests: XCTestCase {
-    private func serve(_ bundle: URL, index: URL?, limits: ServingLimits = ServingLimits(),
-                       _ body: @Sendable (Int, ModelServer) async throws -> Void) async throws {
-        var quiet = Logger(label: "serving-tests")
-        quiet.logLevel = .warning
-        let server = try ModelServer(model: bundle, limits: limits, logger: quiet, cacheRoot: try ServingBundles.data.url("cache"), index: index)
-        try await server.application(port: 0).test(.live) { client in try await body(client.port!, server) }
-    }
-
     private func retrieve(_ port: Int, _ fields: [String: Any]) async throws -> HTTPExchange {
         try await HTTPExchange.send(port, .post, "/v1/retrieve", body: HTTPExchange.json(fields))
     }
