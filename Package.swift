@@ -36,6 +36,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.0.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
+        // bench serve: latency percentiles.
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         .systemLibrary(
@@ -64,7 +66,7 @@ let package = Package(
         .target(name: "Encoders", dependencies: ["Tensors", "NN", "TorchFiles", "Imaging"]),
         .target(name: "OwnData", dependencies: ["Tensors", "NN", "CrossModal", "Encoders", "Imaging", "Training", "Distributed"]),
         .target(name: "Tasks", dependencies: ["Tensors", "NN", "CrossModal", "Encoders", "Imaging", "Training", "OwnData"]),
-        .target(name: "Benchmarks", dependencies: ["Tensors", "NN", "Optim", "CrossModal"]),
+        .target(name: "Benchmarks", dependencies: ["Tensors", "NN", "Optim", "CrossModal", .product(name: "Histogram", package: "hdrhistogram-swift")]),
         .target(
             name: "Serving",
             dependencies: ["OwnData", "Encoders", "Imaging", "Tensors",
@@ -76,7 +78,8 @@ let package = Package(
                            .product(name: "HTTPTypes", package: "swift-http-types")]),
         .executableTarget(
             name: "CLI",
-            dependencies: ["Tensors", "NN", "Optim", "Training", "CrossModal", "OwnData", "Tasks", "Imaging", "Encoders", "Benchmarks", "Serving", "Distributed", .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log")]),
+            dependencies: ["Tensors", "NN", "Optim", "Training", "CrossModal", "OwnData", "Tasks", "Imaging", "Encoders", "Benchmarks", "Serving", "Distributed", .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log"),
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
         // A child process that the kill -9 tests (TrainingTests) start and kill; not a user tool.
         .executableTarget(name: "ReliabilityProbe", dependencies: ["Training", "NN", "Tensors"]),
         // A child process that the mpirun tests (DistributedTests) start; not a user tool.

@@ -26,8 +26,11 @@ struct ServeBench: AsyncParsableCommand {
     @Option(help: "The run directory to serve (default: a Sort-of-CLEVR co-attention bundle trained once into the cache).")
     var model: String?
 
-    @Option(help: "A manifest whose first 64 images and texts make the requests (match models send 5 texts per request).")
+    @Option(help: "A manifest whose first 64 images and texts make the requests.")
     var data: String?
+
+    @Option(help: "Texts per request to a match model (its own text and the next examples'): 1 leaves the image encoder the bound.")
+    var texts = 1
 
     @Option(help: "Concurrent clients, each on its own keep-alive connection.")
     var clients = 64
@@ -37,6 +40,12 @@ struct ServeBench: AsyncParsableCommand {
 
     @Option(help: "--max-batch of the batched configuration.")
     var maxBatch = ServingLimits().maxBatch
+
+    func validate() throws {
+        guard clients >= 1, seconds > 0, maxBatch >= 1, texts >= 1 else {
+            throw ValidationError("--clients, --max-batch and --texts must be at least 1 and --seconds above 0")
+        }
+    }
 
     func run() async throws {
         let directory = try model.map { URL(fileURLWithPath: $0) } ?? Self.defaultBundle()
@@ -83,13 +92,13 @@ struct ServeBench: AsyncParsableCommand {
     }
 
     /// The first 64 images of `--data` (or of generated Sort-of-CLEVR test scenes) with their texts: the image's
-    /// first text, or for matching its first text and the next four examples' texts.
+    /// first text, or for matching its first text and texts of `--texts` − 1 other examples.
     private func requestExamples(task: ImageTextModelConfig.Task) throws -> [Example] {
         let manifest = try data.map { try Manifest.load(URL(fileURLWithPath: $0)) } ?? SortOfCLEVRSource.manifest(.test, count: 64, seed: 1)
         var seen = Set<URL>(), examples: [Example] = []
         for (n, entry) in manifest.entries.enumerated() where examples.count < 64 && seen.insert(entry.imageURL).inserted {
             let bytes = try entry.pixels.map { try PNG.encode($0) } ?? ImageFile.contents(of: entry.imageURL)
-            let texts = task == .classify ? [entry.text] : (0..<5).map { manifest.entries[(n + $0 * 7) % manifest.entries.count].text }
+            let texts = task == .classify ? [entry.text] : (0..<self.texts).map { manifest.entries[(n + $0 * 7) % manifest.entries.count].text }
             examples.append(Example(bytes: bytes, image: try ImageFile.decode(bytes, path: entry.image), texts: texts))
         }
         return examples

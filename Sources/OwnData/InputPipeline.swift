@@ -233,7 +233,7 @@ public final class InputPipeline {
             guard done == total || Date().timeIntervalSince(last) > 5 else { return }
             last = Date()
             let rate = Double(done) / Date().timeIntervalSince(start)
-            self.log(String(format: "  %@: %d/%d (%.1f/s, %.0f s left)", what, done, total, rate, Double(total - done) / rate))
+            self.log("  \(what): " + String(format: "%d/%d (%.1f/s, %.0f s left)", done, total, rate, Double(total - done) / rate))
         }
     }
 
