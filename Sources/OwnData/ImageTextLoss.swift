@@ -37,8 +37,10 @@ public enum ImageTextLoss {
 
     /// Matching: `batchSize` distinct images (all of them when there are fewer), one of each image's texts.
     /// The dual encoder learns CLIP's symmetric contrastive loss over the batch; the other fusions learn
-    /// ALBEF's image–text matching: each true pair, plus for each image a text and for each text an image of
-    /// the batch drawn as hard negatives in proportion to their pooled-projection similarity.
+    /// ALBEF's two losses: image–text contrastive over the pooled projections (cosine / `contrastiveTemperature`),
+    /// which aligns them so that their similarity ranks candidates (`RetrievalIndex`'s shortlist), plus
+    /// image–text matching: each true pair, plus for each image a text and for each text an image of the batch
+    /// drawn as hard negatives with probability softmax(similarity) over the others.
     /// `prefetched(indices)` gives the images' tensor when it was built ahead of the step.
     public static func matching(_ model: ImageTextModel, data: ImageTextData, batchSize: Int,
                                 prefetched: ([Int]) throws -> Tensor? = { _ in nil }, using generator: inout RandomGenerator) throws -> Tensor {
@@ -51,18 +53,21 @@ public enum ImageTextLoss {
             return contrastiveLoss(mul(matmul(v, t, transposeB: true), exp(minimum(dual.logitScale, Tensor(DualEncoder.maxLogitScale)))))
         }
         guard b >= 2 else { return crossEntropy(try model.fusion(fused), targets: [1]) }
-        let similarity = Tape.withoutRecording {
-            matmul(pooled(model.fusion, visual: fused.visual, mask: nil), pooled(model.fusion, text: fused.text, mask: fused.textPaddingMask),
-                   transposeB: true)
-        }
-        let negatives = sampleHardNegatives(similarity: similarity, using: &generator)
+        let logits = mul(matmul(pooled(model.fusion, visual: fused.visual, mask: nil),
+                                pooled(model.fusion, text: fused.text, mask: fused.textPaddingMask), transposeB: true),
+                         Tensor(1 / contrastiveTemperature))
+        let negatives = sampleHardNegatives(similarity: logits, using: &generator)
         let all = Array(0..<b)
         let imageRows = all + all + negatives.imageForText, textRows = all + negatives.textForImage + all
         let pairs = FusionBatch(
             visual: indexSelect(fused.visual, axis: 0, indices: imageRows), text: indexSelect(fused.text, axis: 0, indices: textRows),
             textPaddingMask: fused.textPaddingMask?.rows(textRows))
-        return crossEntropy(try model.fusion(pairs), targets: [Int](repeating: 1, count: b) + [Int](repeating: 0, count: 2 * b))
+        let matching = crossEntropy(try model.fusion(pairs), targets: [Int](repeating: 1, count: b) + [Int](repeating: 0, count: 2 * b))
+        return add(matching, contrastiveLoss(logits))
     }
+
+    /// ALBEF's temperature of the image–text contrastive term of matching (its initial value there).
+    public static let contrastiveTemperature: Float = 0.07
 
     /// The draws of one matching step before its negatives: distinct images, and one example of each.
     public static func matchingDraw(data: ImageTextData, batchSize: Int, using generator: inout RandomGenerator) -> (images: [Int], examples: [Int]) {
