@@ -19,6 +19,12 @@ public final class Communicator: @unchecked Sendable {
     /// Ranks on this host (Open MPI's local size): they share its cores.
     public let localSize: Int
     private let usesMPI: Bool
+    /// Stops the job when a rank has stopped answering (`RankWatchdog`); nil outside mpirun.
+    private var watchdog: RankWatchdog?
+
+    /// Seconds a rank waits in one collective before it asks the others whether they are alive:
+    /// `CROSSMODAL_RANK_TIMEOUT`, default 60.
+    public static let defaultRankTimeout = 60.0
 
     private init() {
         let environment = ProcessInfo.processInfo.environment
@@ -27,12 +33,30 @@ public final class Communicator: @unchecked Sendable {
             (rank, size, usesMPI) = (0, 1, false)
             return
         }
-        MPI_Init(nil, nil)
-        atexit { MPI_Finalize() }
+        var provided: Int32 = 0
+        MPI_Init_thread(nil, nil, cmpi_thread_multiple(), &provided)
+        atexit {
+            Communicator.world.watchdog?.stop()
+            MPI_Finalize()
+        }
         var rank: Int32 = 0, size: Int32 = 0
         MPI_Comm_rank(cmpi_comm_world(), &rank)
         MPI_Comm_size(cmpi_comm_world(), &size)
         (self.rank, self.size, usesMPI) = (Int(rank), Int(size), true)
+        let setting = environment["CROSSMODAL_RANK_TIMEOUT"]
+        let timeout = setting.flatMap(Double.init).flatMap { $0 > 0 ? $0 : nil } ?? Self.defaultRankTimeout
+        if let setting, Double(setting).map({ $0 > 0 }) != true {
+            FileHandle.standardError.write(Data("rank \(rank): CROSSMODAL_RANK_TIMEOUT=\(setting) is not a number of seconds above 0; using \(Int(timeout))\n".utf8))
+        }
+        if size > 1 && provided >= cmpi_thread_multiple() {
+            watchdog = RankWatchdog(rank: Int(rank), size: Int(size), timeout: timeout)
+        }
+    }
+
+    /// `body`, the collective `what`, under the watchdog.
+    private func watched<T>(_ what: String, _ body: () -> T) -> T {
+        guard let watchdog else { return body() }
+        return watchdog.watch(what, body)
     }
 
     /// Whether this is rank 0.
@@ -46,7 +70,7 @@ public final class Communicator: @unchecked Sendable {
         case .max: cmpi_max()
         case .min: cmpi_min()
         }
-        check(MPI_Allreduce(cmpi_in_place(), values.baseAddress, Int32(values.count), cmpi_float(), op, cmpi_comm_world()), "MPI_Allreduce")
+        check(watched("MPI_Allreduce") { MPI_Allreduce(cmpi_in_place(), values.baseAddress, Int32(values.count), cmpi_float(), op, cmpi_comm_world()) }, "MPI_Allreduce")
         if reduction == .mean {
             let scale = 1 / Float(size)
             for i in values.indices { values[i] *= scale }
@@ -61,18 +85,19 @@ public final class Communicator: @unchecked Sendable {
     /// Rank `root`'s `values` on every rank (all ranks pass arrays of the same length).
     public func broadcast(_ values: UnsafeMutableBufferPointer<Float>, root: Int = 0) {
         guard usesMPI, !values.isEmpty else { return }
-        check(MPI_Bcast(values.baseAddress, Int32(values.count), cmpi_float(), Int32(root), cmpi_comm_world()), "MPI_Bcast")
+        check(watched("MPI_Bcast") { MPI_Bcast(values.baseAddress, Int32(values.count), cmpi_float(), Int32(root), cmpi_comm_world()) }, "MPI_Bcast")
     }
 
     /// Rank `root`'s `bytes` on every rank (what the others pass is ignored): files, such as a checkpoint.
     public func broadcast(_ bytes: Data, root: Int = 0) -> Data {
         guard usesMPI else { return bytes }
         var count = UInt64(bytes.count)
-        check(MPI_Bcast(&count, 1, cmpi_uint64(), Int32(root), cmpi_comm_world()), "MPI_Bcast")
+        check(watched("MPI_Bcast") { MPI_Bcast(&count, 1, cmpi_uint64(), Int32(root), cmpi_comm_world()) }, "MPI_Bcast")
         var out = rank == root ? bytes : Data(count: Int(count))
         out.withUnsafeMutableBytes { raw in
             for start in stride(from: 0, to: raw.count, by: 1 << 30) {
-                check(MPI_Bcast(raw.baseAddress! + start, Int32(min(1 << 30, raw.count - start)), cmpi_byte(), Int32(root), cmpi_comm_world()), "MPI_Bcast")
+                check(watched("MPI_Bcast") { MPI_Bcast(raw.baseAddress! + start, Int32(min(1 << 30, raw.count - start)), cmpi_byte(), Int32(root), cmpi_comm_world()) },
+                      "MPI_Bcast")
             }
         }
         return out
@@ -98,7 +123,7 @@ public final class Communicator: @unchecked Sendable {
         guard usesMPI else { return [value] }
         var mine = value
         var all = [UInt64](repeating: 0, count: size)
-        check(MPI_Allgather(&mine, 1, cmpi_uint64(), &all, 1, cmpi_uint64(), cmpi_comm_world()), "MPI_Allgather")
+        check(watched("MPI_Allgather") { MPI_Allgather(&mine, 1, cmpi_uint64(), &all, 1, cmpi_uint64(), cmpi_comm_world()) }, "MPI_Allgather")
         return all
     }
 
@@ -111,7 +136,8 @@ public final class Communicator: @unchecked Sendable {
         var padded = bytes + [UInt8](repeating: 0, count: longest - bytes.count)
         var all = [UInt8](repeating: 0, count: longest * size)
         if longest > 0 {
-            check(MPI_Allgather(&padded, Int32(longest), cmpi_byte(), &all, Int32(longest), cmpi_byte(), cmpi_comm_world()), "MPI_Allgather")
+            check(watched("MPI_Allgather") { MPI_Allgather(&padded, Int32(longest), cmpi_byte(), &all, Int32(longest), cmpi_byte(), cmpi_comm_world()) },
+                  "MPI_Allgather")
         }
         return (0..<size).map { r in String(decoding: all[(r * longest)..<(r * longest + lengths[r])], as: UTF8.self) }
     }
@@ -119,7 +145,7 @@ public final class Communicator: @unchecked Sendable {
     /// Returns when every rank has called it.
     public func barrier() {
         guard usesMPI else { return }
-        check(MPI_Barrier(cmpi_comm_world()), "MPI_Barrier")
+        check(watched("MPI_Barrier") { MPI_Barrier(cmpi_comm_world()) }, "MPI_Barrier")
     }
 
     /// Stops every rank, naming the first rank and field that differ from rank 0's, unless all ranks have the
