@@ -5,5 +5,5 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks (build with -c release; `make bench`).",
-        subcommands: [OpsBench.self, SeedBench.self, MiniLMBench.self, EfficientNetBench.self, FeatureCacheBench.self, DataBench.self, RetrievalBench.self, ServeBench.self])
+        subcommands: [OpsBench.self, SeedBench.self, MiniLMBench.self, EfficientNetBench.self, FeatureCacheBench.self, DataBench.self, RetrievalBench.self, ServeBench.self, DistributedBench.self])
 }

@@ -134,8 +134,10 @@ struct TrainCommand: ParsableCommand {
         let result = try run.run(train: URL(fileURLWithPath: data), val: val.map { URL(fileURLWithPath: $0) },
                                  existing: resume ? .resume : overwrite ? .overwrite : .refuse, log: log)
         guard Communicator.world.isRoot else { return }  // under mpirun, rank 0 reports
-        print(String(format: "trained %d steps in %.0f s; data prepared in %.1f s, then %.0f training examples/s",
-                     result.summary.endStep, result.summary.elapsedSeconds, result.prepareSeconds, result.trainedExamplesPerSecond))
+        print(String(format: "trained %d steps in %.1f s; data prepared in %.1f s, then %.0f training examples/s",
+                     result.summary.endStep, result.summary.elapsedSeconds, result.prepareSeconds, result.trainedExamplesPerSecond)
+              + (Communicator.world.size > 1 ? String(format: "; gradient allreduce %.1f s on rank 0 (waits for the slowest rank included)",
+                                                      result.summary.allreduceSeconds) : ""))
         if let evaluation = result.evaluation { print(EvaluationReport.text(evaluation, config: result.bundle.model)) }
         print("model bundle: \(out) (bundle.json, model.safetensors)")
     }

@@ -155,10 +155,13 @@ public final class Trainer<Model: Module> {
             var grads = gradients
             var lossValue = value.item
             if let buckets {
+                let reduceStart = clock.now
                 buckets.average(&grads, shapes: shapes, over: communicator)
                 var mean = [lossValue]
                 communicator.allreduce(&mean, .mean)
                 lossValue = mean[0]
+                let d = clock.now - reduceStart
+                summary.allreduceSeconds += Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
             }
             let gradNorm = try clipGradNorm(&grads, maxNorm: config.clipNorm > 0 ? config.clipNorm : .infinity)
             let skipped = !lossValue.isFinite || !gradNorm.isFinite

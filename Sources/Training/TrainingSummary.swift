@@ -15,4 +15,7 @@ public struct TrainingSummary: Equatable, Sendable {
     public var lastCheckpoint: URL?
     /// Wall-clock training seconds of the whole run so far.
     public var elapsedSeconds: Double
+    /// Seconds of this call spent averaging gradients and the loss across ranks under mpirun (waiting for the
+    /// slowest rank included; batch norm's reductions inside the passes are not counted); 0 in one process.
+    public var allreduceSeconds: Double = 0
 }
