@@ -36,13 +36,17 @@ models:
 
 ## Benchmarks (release build): engine kernels (GEMM vs raw sgemm, layerNorm, softmax, fused attention), then
 ## the seed workload side by side with the PyTorch eager peer (installs CPU torch when missing), own-data
-## feature caching, and memory/loader speed on 10k–1M images (written once into the cache: ~6 min, 3.3 GB).
+## feature caching, memory/loader speed on 10k–1M images (written once into the cache: ~6 min, 3.3 GB), and
+## the server under 64 concurrent clients, batched vs unbatched (a small bundle trained once into the cache), and
+## allreduce, 1 process vs 2 ranks and a scaling estimate (under mpirun, started by the bench).
 bench: deps python-deps
 	$(SWIFT) build -c release
 	.build/release/crossmodal bench ops
 	PYTHON=$(PYTHON) .build/release/crossmodal bench seed --peer pytorch
 	.build/release/crossmodal bench feature-cache
 	.build/release/crossmodal bench data
+	.build/release/crossmodal bench serve
+	.build/release/crossmodal bench distributed
 
 ## PyTorch for the fixture script and the peer benchmark (CPU wheel).
 python-deps:
