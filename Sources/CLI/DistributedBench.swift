@@ -62,7 +62,7 @@ struct DistributedBench: ParsableCommand {
 
             Sort-of-CLEVR co-attention, %d images, %d steps of 32 images × 20 questions:
             1 process × 2 threads      %6.1f s   %5.2f steps/s
-            mpirun -np 2 × 1 thread    %6.1f s   %5.2f steps/s   gradient allreduce %.1f s (%.0f%% of the run, waits for the slower rank included)
+            mpirun -np 2 × 1 thread    %6.1f s   %5.2f steps/s   gradient allreduce %.3f s (%.1f%% of the run, waits for the slower rank included)
             2 ranks / 1 process: %.2f×
             """, images, steps, one.seconds, Double(steps) / one.seconds, two.seconds, Double(steps) / two.seconds,
                      two.allreduce, 100 * two.allreduce / two.seconds, one.seconds / two.seconds))

@@ -136,7 +136,7 @@ struct TrainCommand: ParsableCommand {
         guard Communicator.world.isRoot else { return }  // under mpirun, rank 0 reports
         print(String(format: "trained %d steps in %.1f s; data prepared in %.1f s, then %.0f training examples/s",
                      result.summary.endStep, result.summary.elapsedSeconds, result.prepareSeconds, result.trainedExamplesPerSecond)
-              + (Communicator.world.size > 1 ? String(format: "; gradient allreduce %.1f s on rank 0 (waits for the slowest rank included)",
+              + (Communicator.world.size > 1 ? String(format: "; gradient allreduce %.3f s on rank 0 (waits for the slowest rank included)",
                                                       result.summary.allreduceSeconds) : ""))
         if let evaluation = result.evaluation { print(EvaluationReport.text(evaluation, config: result.bundle.model)) }
         print("model bundle: \(out) (bundle.json, model.safetensors)")
