@@ -162,8 +162,9 @@ public final class InputPipeline {
         ImageTextData.textBatch(try self.texts(texts), rows: Array(texts.indices))
     }
 
-    /// `texts` as the model's text side reads them (token ids, or frozen features from the cache), unpadded.
-    public func texts(_ texts: [String]) throws -> ImageTextData.Texts { try textInputs(texts).texts }
+    /// `texts` as the model's text side reads them (token ids, or frozen features from the cache — or with
+    /// `cached` false computed directly, for texts seen once such as a server's queries), unpadded.
+    public func texts(_ texts: [String], cached: Bool = true) throws -> ImageTextData.Texts { try textInputs(texts, cached: cached).texts }
 
     /// The comma-separated clauses of `text`, trimmed (the text itself when it has none).
     static func clauses(_ text: String) -> [String] {

@@ -59,7 +59,7 @@ public final class RetrievalIndex {
         let wasTraining = model.isTraining
         model.eval()
         defer { model.train(wasTraining) }
-        let queries = try pipeline.texts(texts)
+        let queries = try pipeline.texts(texts, cached: false)
         let similarity = try Tape.withoutRecording { () throws -> [Float] in
             let (text, mask) = ImageTextData.textBatch(queries, rows: Array(texts.indices))
             let tokens = try model.tokens(ImageTextBatch(images: Tensor(zeros: [1]), text: text, textMask: mask, imageOfText: texts.map { _ in 0 }))
