@@ -4,7 +4,7 @@ import XCTest
 
 /// The page at `GET /` in a real browser (headless Chromium through WebDriver) against a live server with the
 /// co-attention classifier: an image and a question give answers and a heatmap; a bad file gives the server's
-/// error. The screenshot after the answers stays in the test's temporary directory, and is also written to the
+/// error; with a match model and an index, a search shows thumbnails. The screenshot after the answers stays in the test's temporary directory, and is also written to the
 /// path in `CROSSMODAL_SCREENSHOT` when set (docs/images/serve-page.png is made so). Skipped only when Chromium or
 /// its driver is not installed.
 final class WebPageBrowserTests: XCTestCase {
@@ -66,4 +66,36 @@ final class WebPageBrowserTests: XCTestCase {
             }
         }
     }
+
+    /// A match model served with an index: the search box appears, and a text brings back thumbnails (loaded from
+    /// `/v1/images/{id}`) with their scores, best first.
+    func testSearchingTheIndexShowsThumbnailsWithScores() async throws {
+        for path in [WebDriver.chromium, WebDriver.chromedriver] where !FileManager.default.isExecutableFile(atPath: path) {
+            throw XCTSkip("\(path) is missing: `make deps` installs the Debian packages chromium chromium-driver (as root)")
+        }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("web-page-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try await serve(try ServingBundles.match, index: try ServingBundles.data.url("train.jsonl")) { port, _ in
+            try await WebDriver.session(log: directory.appendingPathComponent("chromedriver.log")) { browser in
+                try await browser.navigate(to: "http://127.0.0.1:\(port)/")
+                _ = try await browser.wait(for: "the search box (shown when /healthz reports an index)") {
+                    try await browser.execute("return !document.getElementById('search-card').hidden") as? Bool == true ? true : nil
+                }
+                try await browser.sendKeys(try await browser.element("#search"), "where is the blue square?")
+                try await browser.click(try await browser.element("#search-go"))
+                let results = try await browser.wait(for: "#results thumbnails, loaded") {
+                    let found = try await browser.execute("""
+                        const images = [...document.querySelectorAll('#results img')];
+                        if (images.length === 0 || !images.every((image) => image.complete && image.naturalWidth > 0)) return null;
+                        return [...document.querySelectorAll('#results figcaption')].map((caption) => caption.textContent);
+                        """) as? [String]
+                    return found?.isEmpty == false ? found : nil
+                }
+                XCTAssertEqual(results.count, 12, "\(results)")
+                let scores = results.compactMap { $0.split(separator: "·").last.flatMap { Double($0.trimmingCharacters(in: .whitespaces)) } }
+                XCTAssertEqual(scores, scores.sorted(by: >), "\(results)")
+            }
+        }
+    }
+
 }
