@@ -89,6 +89,12 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Threads decoding each prefetched batch's images (1 keeps a small CNN at 75 px fed on 2 cores; see the README).")
     var workers = 1
 
+    @Option(help: "Under mpirun: overlap (each gradient bucket's allreduce starts during the backward pass) or blocking (all after it).")
+    var allreduce = "overlap"
+
+    @Option(help: "Under mpirun: gradient bucket size in KiB (one allreduce each; PyTorch DDP's default is 25 MiB).")
+    var bucketKib = 25 << 10
+
     @Flag(help: "Skip (and count) examples whose image cannot be read instead of stopping.")
     var skipBad = false
 
@@ -106,6 +112,8 @@ struct TrainCommand: ParsableCommand {
         if textsPerImage < 1 { throw ValidationError("--texts-per-image must be at least 1") }
         if prefetch < 0 { throw ValidationError("--prefetch must be 0 or more, got \(prefetch)") }
         if workers < 1 { throw ValidationError("--workers must be at least 1, got \(workers)") }
+        if !["overlap", "blocking"].contains(allreduce) { throw ValidationError("--allreduce must be overlap or blocking, got \(allreduce)") }
+        if bucketKib < 1 { throw ValidationError("--bucket-kib must be at least 1, got \(bucketKib)") }
     }
 
     func run() throws {
@@ -124,6 +132,7 @@ struct TrainCommand: ParsableCommand {
         run.textsPerImage = textsPerImage
         run.skipBad = skipBad
         (run.prefetch, run.workers) = (prefetch, workers)
+        (run.overlapAllreduce, run.bucketBytes) = (allreduce == "overlap", bucketKib << 10)
         if let labels {
             guard let text = try? String(contentsOf: URL(fileURLWithPath: labels), encoding: .utf8) else {
                 throw CommandError("cannot read the labels file \(labels) (expected UTF-8 text, one label per line); check the --labels path")

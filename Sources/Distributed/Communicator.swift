@@ -77,6 +77,31 @@ public final class Communicator: @unchecked Sendable {
         }
     }
 
+    /// A sum started by `startAllreduce`, completed by `wait`.
+    public final class Request: @unchecked Sendable {
+        fileprivate var handle: MPI_Request?
+        fileprivate var started = false
+        fileprivate init() {}
+    }
+
+    /// Starts summing `values` across ranks in place without waiting (`MPI_Iallreduce`): `values` must stay
+    /// valid and untouched until `wait(request)` returns. Every rank starts the same sums in the same order.
+    public func startAllreduce(_ values: UnsafeMutableBufferPointer<Float>) -> Request {
+        let request = Request()
+        guard usesMPI, !values.isEmpty else { return request }
+        check(MPI_Iallreduce(cmpi_in_place(), values.baseAddress, Int32(values.count), cmpi_float(), cmpi_sum(), cmpi_comm_world(),
+                             &request.handle), "MPI_Iallreduce")
+        request.started = true
+        return request
+    }
+
+    /// Returns when `request`'s sum is complete on this rank.
+    public func wait(_ request: Request) {
+        guard request.started else { return }
+        check(watched("MPI_Iallreduce") { MPI_Wait(&request.handle, cmpi_status_ignore()) }, "MPI_Wait")
+        request.started = false
+    }
+
     /// `allreduce` of an array.
     public func allreduce(_ values: inout [Float], _ reduction: Reduction) {
         values.withUnsafeMutableBufferPointer { allreduce($0, reduction) }

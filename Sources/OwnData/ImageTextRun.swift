@@ -25,6 +25,9 @@ public struct ImageTextRun {
     /// Batches of images read from files that are built ahead of the training step (0: none, each step
     /// decodes its own), and the threads that decode each of them.
     public var prefetch = 4, workers = 1
+    /// Under mpirun: overlap each gradient bucket's allreduce with the backward pass, and the bucket size in
+    /// bytes (`Trainer.overlapAllreduce`, `Trainer.bucketBytes`).
+    public var overlapAllreduce = true, bucketBytes = 25 << 20
 
     /// A data source's own training loss, for data whose batches are more than rows of the manifest (fashion
     /// scenes draw a fresh caption and fresh hard negatives for every scene at every step): given the model,
@@ -173,6 +176,7 @@ public struct ImageTextRun {
                 return try ImageTextEvaluation(model: model, data: val).metrics
             } },
             progress: progress)
+        (trainer.overlapAllreduce, trainer.bucketBytes) = (overlapAllreduce, bucketBytes)
         if resuming { try trainer.resume() }
         let before = trainer.step, trainStart = Date()
         let summary = try trainer.train()

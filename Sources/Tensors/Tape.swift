@@ -45,9 +45,12 @@ public final class Tape {
     }
 
     /// Runs `body` on a fresh tape and returns its value with the gradients of that value with respect to
-    /// `sources` (zeros for a source the value does not depend on). The seed gradient is ones.
+    /// `sources` (zeros for a source the value does not depend on). The seed gradient is ones. `ready(i, g)` is
+    /// called during the backward pass as soon as source i's gradient is final (every op that used it has been
+    /// differentiated), so work on early gradients — a data-parallel allreduce — can start while later ones are
+    /// still being computed.
     public static func valueAndGradients(
-        wrt sources: [Tensor], _ body: () throws -> Tensor
+        wrt sources: [Tensor], ready: ((Int, Tensor) -> Void)? = nil, _ body: () throws -> Tensor
     ) rethrows -> (value: Tensor, gradients: [Tensor]) {
         let tape = Tape()
         let saved = current
@@ -57,14 +60,31 @@ public final class Tape {
             defer { current = saved }
             value = try body()
         }
-        let grads = withoutRecording { tape.backpropagate(from: value, to: sources) }
+        let grads = withoutRecording { tape.backpropagate(from: value, to: sources, ready: ready) }
         return (value.detached(), grads)
     }
 
-    private func backpropagate(from value: Tensor, to sources: [Tensor]) -> [Tensor] {
+    private func backpropagate(from value: Tensor, to sources: [Tensor], ready: ((Int, Tensor) -> Void)?) -> [Tensor] {
         var grads: [ObjectIdentifier: Tensor] = [ObjectIdentifier(value): Tensor(shape: value.shape, repeating: 1)]
         let keep = Set(sources.map(ObjectIdentifier.init))
+        // For `ready`: each source's uses still to differentiate; a source is final when they reach 0.
+        var uses: [ObjectIdentifier: Int] = [:], sourceIndex: [ObjectIdentifier: [Int]] = [:]
+        if ready != nil {
+            for (i, source) in sources.enumerated() { sourceIndex[ObjectIdentifier(source), default: []].append(i) }
+            for node in nodes { for input in node.inputs where sourceIndex[ObjectIdentifier(input)] != nil { uses[ObjectIdentifier(input), default: 0] += 1 } }
+            for (id, indices) in sourceIndex where uses[id] == nil { for i in indices { ready!(i, grads[id] ?? Tensor(zeros: sources[i].shape)) } }
+        }
         for node in nodes.reversed() {
+            defer {
+                if let ready {
+                    for input in node.inputs {
+                        let id = ObjectIdentifier(input)
+                        guard let left = uses[id] else { continue }
+                        uses[id] = left - 1
+                        if left == 1 { for i in sourceIndex[id]! { ready(i, grads[id] ?? Tensor(zeros: sources[i].shape)) } }
+                    }
+                }
+            }
             let outID = ObjectIdentifier(node.output)
             guard let g = grads[outID] else { continue }
             if !keep.contains(outID) { grads[outID] = nil }

@@ -43,6 +43,11 @@ public final class Trainer<Model: Module> {
     public private(set) var consecutiveNonFinite = 0
     /// The newest checkpoint written or resumed from.
     public private(set) var lastCheckpoint: URL?
+    /// Under mpirun: start each gradient bucket's allreduce during the backward pass as soon as its gradients
+    /// are final (`BucketReducer`), rather than all after it. The same result either way.
+    public var overlapAllreduce = true
+    /// Under mpirun: the size of a gradient bucket (one allreduce), in bytes; PyTorch DDP's default is 25 MB.
+    public var bucketBytes = 25 << 20
 
     private let loss: Loss
     private let evaluate: Evaluate?
@@ -124,7 +129,7 @@ public final class Trainer<Model: Module> {
             try checkRanksAgree()
             GradientBuckets.broadcast(model.stateDict().sorted { $0.key < $1.key }.map { ($0.key, $0.value) }, over: communicator)
             let trainable = model.trainableParameters()
-            buckets = GradientBuckets(parameters: trainable)
+            buckets = GradientBuckets(parameters: trainable, bucketBytes: bucketBytes)
             shapes = Dictionary(uniqueKeysWithValues: trainable.map { ($0.key, $0.tensor.shape) })
             let communicator = communicator
             BatchNormReplicas.sum = { communicator.allreduce($0, .sum) }
@@ -151,12 +156,13 @@ public final class Trainer<Model: Module> {
             let s = step
             var data = Self.dataGenerator(seed: config.seed, step: s)
             let learningRate = schedule.learningRate(at: s) * learningRateFactor
-            let (value, gradients) = try valueAndGrad(model) { m in try loss(m, s, &data) }
+            let reducer = buckets.flatMap { overlapAllreduce ? BucketReducer(buckets: $0, communicator: communicator) : nil }
+            let (value, gradients) = try valueAndGrad(model, ready: reducer?.ready) { m in try loss(m, s, &data) }
             var grads = gradients
             var lossValue = value.item
             if let buckets {
                 let reduceStart = clock.now
-                buckets.average(&grads, shapes: shapes, over: communicator)
+                if let reducer { reducer.finish(into: &grads, shapes: shapes) } else { buckets.average(&grads, shapes: shapes, over: communicator) }
                 var mean = [lossValue]
                 communicator.allreduce(&mean, .mean)
                 lossValue = mean[0]

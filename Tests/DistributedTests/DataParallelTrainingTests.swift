@@ -106,6 +106,26 @@ final class DataParallelTrainingTests: XCTestCase {
         }
     }
 
+    /// Overlapped allreduce (buckets of 4 KiB, started during the backward pass) gives the blocking run's losses
+    /// and weights (to 1e-6; 2 ranks sum in the same order, so exactly here).
+    func testOverlappedAllreduceEqualsBlocking() throws {
+        let data = try QuadrantData(images: 24)
+        defer { data.remove() }
+        let twoRanks = [mpirun, "--allow-run-as-root", "--oversubscribe", "-np", "2"]
+        for (out, mode) in [("blocking", ["--allreduce", "blocking"]), ("overlap", ["--allreduce", "overlap", "--bucket-kib", "4"])] {
+            let result = try run(twoRanks + (try train(data, out: out)) + mode)
+            XCTAssertEqual(result.status, 0, result.output)
+        }
+        let (blocking, overlap) = (MetricsLog.read(data.url("blocking/metrics.jsonl")), MetricsLog.read(data.url("overlap/metrics.jsonl")))
+        XCTAssertEqual(overlap.map(\.step), blocking.map(\.step))
+        for (a, b) in zip(blocking, overlap) { XCTAssertEqual(b.loss, a.loss, accuracy: 1e-6 * abs(a.loss), "step \(a.step)") }
+        let (one, two) = (try Safetensors.read(data.url("blocking/model.safetensors")), try Safetensors.read(data.url("overlap/model.safetensors")))
+        for (key, a) in one {
+            let b = try XCTUnwrap(two[key], key), scale = max(a.scalars.map(abs).max() ?? 0, 1e-12)
+            XCTAssertLessThanOrEqual(zip(a.scalars, b.scalars).map { abs($0 - $1) }.max() ?? 0, 1e-6 * scale, key)
+        }
+    }
+
     func testRanksWithDifferentSettingsBothStopNamingTheRankAndField() throws {
         let data = try QuadrantData(images: 12)
         defer { data.remove() }
