@@ -12,16 +12,10 @@ final class CommunicatorTests: XCTestCase {
         return url
     }
 
+    /// The "rank …" lines `executable` printed, sorted, and its status.
     private func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: [String]) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let out = Pipe()
-        (process.standardOutput, process.standardError) = (out, out)
-        try process.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, text.split(separator: "\n").map(String.init).filter { $0.hasPrefix("rank ") }.sorted())
+        let (status, text) = try runChild([executable] + arguments)
+        return (status, text.split(separator: "\n").map(String.init).filter { $0.hasPrefix("rank ") }.sorted())
     }
 
     func testAloneItIsAWorldOfOne() throws {

@@ -19,17 +19,7 @@ final class DataParallelTrainingTests: XCTestCase {
         return url.path
     }
 
-    private func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: arguments[0])
-        process.arguments = Array(arguments.dropFirst())
-        let out = Pipe()
-        (process.standardOutput, process.standardError) = (out, out)
-        try process.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, text)
-    }
+    private func run(_ arguments: [String]) throws -> (status: Int32, output: String) { try runChild(arguments) }
 
     private func train(_ data: QuadrantData, out: String, steps: Int = 10) throws -> [String] {
         [try executable(), "train", "--data", data.url("train.jsonl").path, "--fusion", "co-attention", "--image-encoder", "small-cnn",

@@ -18,17 +18,7 @@ final class TwoHostsTests: XCTestCase {
     }
 
     @discardableResult
-    fileprivate static func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: arguments[0])
-        process.arguments = Array(arguments.dropFirst())
-        let out = Pipe()
-        (process.standardOutput, process.standardError) = (out, out)
-        try process.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, text)
-    }
+    fileprivate static func run(_ arguments: [String]) throws -> (status: Int32, output: String) { try runChild(arguments) }
 
     /// Two namespaces "cm<pid>a/b" with 10.77.<n>.1 and .2 on a veth pair, and the agent script that runs a
     /// command "on" an address by entering its namespace.
