@@ -15,6 +15,9 @@ public struct BatchShard: Equatable, Sendable {
     /// The positions of this shard among `n` items.
     public func range(of n: Int) -> Range<Int> { (n * rank / count)..<(n * (rank + 1) / count) }
 
+    /// This shard of a batch's items (a matching draw's images).
+    func part(of items: [Int]) -> [Int] { Array(items[range(of: items.count)]) }
+
     /// This shard of a classification draw: its images, their examples (owners renumbered), and the number of
     /// examples in the whole draw.
     func part(of draw: (images: [Int], examples: [Int], owners: [Int])) -> (images: [Int], examples: [Int], owners: [Int], total: Int) {

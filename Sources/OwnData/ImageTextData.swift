@@ -73,9 +73,10 @@ public struct ImageTextData {
 
     /// The batch of `examples`, each image of `imageIndices` once (`owners[k]` is the position in
     /// `imageIndices` of example k's image).
-    /// `images` is the images' tensor when it is already built (by a `BatchPrefetcher`).
-    public func batch(examples: [Int], imageIndices: [Int], owners: [Int], images: Tensor? = nil) throws -> ImageTextBatch {
-        let (text, mask) = Self.textBatch(texts, rows: examples)
+    /// `images` is the images' tensor when it is already built (by a `BatchPrefetcher`). Texts are padded to
+    /// the longest of them, or to `textLength` when that is longer (a shard of a batch padded as the whole).
+    public func batch(examples: [Int], imageIndices: [Int], owners: [Int], images: Tensor? = nil, textLength: Int = 1) throws -> ImageTextBatch {
+        let (text, mask) = Self.textBatch(texts, rows: examples, length: textLength)
         return ImageTextBatch(images: try images ?? pixels(imageIndices), text: text, textMask: mask, imageOfText: owners)
     }
 
@@ -97,23 +98,32 @@ public struct ImageTextData {
         return try batch(examples: examples, imageIndices: imageIndices, owners: owners)
     }
 
-    /// Texts `rows` padded to the longest, with their padding mask.
-    static func textBatch(_ texts: Texts, rows: [Int]) -> (ImageTextBatch.Text, Mask) {
+    /// The number of tokens of each of the texts of `examples`.
+    public func textLengths(_ examples: [Int]) -> [Int] {
+        switch texts {
+        case let .tokens(all, _): examples.map { all[$0].count }
+        case let .features(all): examples.map { all[$0].shape[0] }
+        case let .featureShards(_, rows, tokens): examples.map { tokens[rows[$0]] }
+        }
+    }
+
+    /// Texts `rows` padded to the longest (at least `length`), with their padding mask.
+    static func textBatch(_ texts: Texts, rows: [Int], length: Int = 1) -> (ImageTextBatch.Text, Mask) {
         switch texts {
         case let .tokens(all, padID):
             let sequences = rows.map { all[$0] }
-            let t = max(sequences.map(\.count).max() ?? 1, 1)
+            let t = max(sequences.map(\.count).max() ?? 1, length)
             var ids = [Int](repeating: padID, count: rows.count * t)
             for (r, s) in sequences.enumerated() { for (j, id) in s.enumerated() { ids[r * t + j] = id } }
             return (.tokens(ids), Mask.padding(lengths: sequences.map(\.count), maxLength: t))
         case let .features(all):
             let parts = rows.map { all[$0] }
-            let lengths = parts.map { $0.shape[0] }, t = max(lengths.max() ?? 1, 1), d = parts.first?.shape[1] ?? 1
+            let lengths = parts.map { $0.shape[0] }, t = max(lengths.max() ?? 1, length), d = parts.first?.shape[1] ?? 1
             let out = Tensor(zeros: [rows.count, t, d])
             for (r, p) in parts.enumerated() { (out.mutableData + r * t * d).update(from: p.data, count: p.count) }
             return (.features(out), Mask.padding(lengths: lengths, maxLength: t))
         case let .featureShards(shards, all, tokens):
-            let lengths = rows.map { tokens[all[$0]] }, t = max(lengths.max() ?? 1, 1), d = shards.rowShape[1]
+            let lengths = rows.map { tokens[all[$0]] }, t = max(lengths.max() ?? 1, length), d = shards.rowShape[1]
             let out = Tensor(zeros: [rows.count, t, d])
             for (r, row) in rows.enumerated() { shards.copy(all[row], values: lengths[r] * d, to: out.mutableData + r * t * d) }
             return (.features(out), Mask.padding(lengths: lengths, maxLength: t))

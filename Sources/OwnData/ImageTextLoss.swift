@@ -43,27 +43,37 @@ public enum ImageTextLoss {
     /// drawn as hard negatives in proportion to exp(cosine) — gently, since drawing by softmax(cosine / 0.07) as
     /// ALBEF does lost 12 points of R@10 on the fashion scenes (README).
     /// `prefetched(indices)` gives the images' tensor when it was built ahead of the step.
-    public static func matching(_ model: ImageTextModel, data: ImageTextData, batchSize: Int,
+    /// With a `shard` of the batch (data-parallel training), this process encodes only its images and texts;
+    /// their embeddings and features are gathered from every shard (`gatherReplicaRows`), so the contrastive
+    /// terms and the negatives are those of the whole batch, and each shard computes its part of the matching
+    /// pairs, scaled so that the mean over the shards is the whole batch's loss.
+    public static func matching(_ model: ImageTextModel, data: ImageTextData, batchSize: Int, shard: BatchShard = .whole,
                                 prefetched: ([Int]) throws -> Tensor? = { _ in nil }, using generator: inout RandomGenerator) throws -> Tensor {
         let (images, examples) = matchingDraw(data: data, batchSize: batchSize, using: &generator)
-        let b = images.count
-        let fused = try model.fusionBatch(try data.batch(examples: examples, imageIndices: images, owners: Array(0..<b),
-                                                         images: try prefetched(images)))
+        let b = images.count, mine = shard.range(of: b), lengths = data.textLengths(examples)
+        let textLength = max(lengths.max() ?? 1, 1)
+        let fused = try model.fusionBatch(try data.batch(examples: Array(examples[mine]), imageIndices: shard.part(of: images),
+                                                         owners: Array(0..<mine.count), images: try prefetched(shard.part(of: images)),
+                                                         textLength: textLength))
+        let whole = { (x: Tensor) in shard.count == 1 ? x : gatherReplicaRows(x, rows: mine, total: b) }
         if let dual = model.fusion as? DualEncoder {
             let (v, t) = try dual.embed(fused)
-            return contrastiveLoss(mul(matmul(v, t, transposeB: true), exp(minimum(dual.logitScale, Tensor(DualEncoder.maxLogitScale)))))
+            return contrastiveLoss(mul(matmul(whole(v), whole(t), transposeB: true), exp(minimum(dual.logitScale, Tensor(DualEncoder.maxLogitScale)))))
         }
         guard b >= 2 else { return crossEntropy(try model.fusion(fused), targets: [1]) }
-        let logits = mul(matmul(pooled(model.fusion, visual: fused.visual, mask: nil),
-                                pooled(model.fusion, text: fused.text, mask: fused.textPaddingMask), transposeB: true),
+        let logits = mul(matmul(whole(pooled(model.fusion, visual: fused.visual, mask: nil)),
+                                whole(pooled(model.fusion, text: fused.text, mask: fused.textPaddingMask)), transposeB: true),
                          Tensor(1 / contrastiveTemperature))
         let negatives = sampleHardNegatives(similarity: mul(logits, Tensor(contrastiveTemperature)), using: &generator)
         let all = Array(0..<b)
-        let imageRows = all + all + negatives.imageForText, textRows = all + negatives.textForImage + all
-        let pairs = FusionBatch(
-            visual: indexSelect(fused.visual, axis: 0, indices: imageRows), text: indexSelect(fused.text, axis: 0, indices: textRows),
-            textPaddingMask: fused.textPaddingMask?.rows(textRows))
-        let matching = crossEntropy(try model.fusion(pairs), targets: [Int](repeating: 1, count: b) + [Int](repeating: 0, count: 2 * b))
+        let pairs = shard.range(of: 3 * b)
+        let imageRows = Array((all + all + negatives.imageForText)[pairs]), textRows = Array((all + negatives.textForImage + all)[pairs])
+        let mask = shard.count == 1 ? fused.textPaddingMask : Mask.padding(lengths: lengths, maxLength: textLength)
+        let batch = FusionBatch(visual: indexSelect(whole(fused.visual), axis: 0, indices: imageRows),
+                                text: indexSelect(whole(fused.text), axis: 0, indices: textRows), textPaddingMask: mask?.rows(textRows))
+        let targets = pairs.map { $0 < b ? 1 : 0 }
+        var matching = crossEntropy(try model.fusion(batch), targets: targets)
+        if shard.count > 1 { matching = mul(matching, Tensor(Float(pairs.count * shard.count) / Float(3 * b))) }
         return add(matching, contrastiveLoss(logits))
     }
 

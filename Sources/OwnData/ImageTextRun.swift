@@ -106,9 +106,9 @@ public struct ImageTextRun {
                     progress: ProgressReporter = ProgressReporter(), log: @escaping (String) -> Void) throws -> Result {
         let world = Communicator.world, shard = BatchShard(rank: world.rank, count: world.size)
         let log = world.isRoot ? log : { _ in }
-        if world.size > 1 && (model.task == .match || objective != nil) {
-            throw ImageTextError.unsupported("data-parallel training (mpirun) supports --task classify with the built-in loss; "
-                                             + "matching draws its hard negatives across the whole batch: run it in one process")
+        if world.size > 1 && objective != nil {
+            throw ImageTextError.unsupported("data-parallel training (mpirun) supports the built-in losses of `crossmodal train`; "
+                                             + "this data source's own training loss runs in one process")
         }
         let config = try configured(for: trainManifest)
         let out = URL(fileURLWithPath: training.outputDir)
@@ -133,6 +133,11 @@ public struct ImageTextRun {
         let train = try pipeline.prepare(trainManifest, skipBad: skipBad)
         let prepareSeconds = Date().timeIntervalSince(start)
         log(String(format: "training data: %d examples, %d images (prepared in %.1f s)", train.count, train.imageCount, prepareSeconds))
+        let imagesPerBatch = config.task == .match ? min(training.batchSize, train.imageCount) : training.batchSize
+        if imagesPerBatch < world.size {
+            throw ImageTextError.invalidConfig("a batch of \(imagesPerBatch) images cannot be shared by \(world.size) ranks: "
+                                               + "each rank needs at least one image of every batch; raise --batch-size or start fewer ranks")
+        }
         let val = try valManifest.map { try pipeline.prepare($0, skipBad: skipBad) }
         if let val {
             let unseen = val.entries.indices.filter { val.labels[$0] < 0 && val.entries[$0].label != nil }
@@ -157,7 +162,7 @@ public struct ImageTextRun {
                 return task == .classify
                     ? shard.part(of: ImageTextLoss.classificationDraw(data: train, imagesPerStep: imagesPerStep, textsPerImage: textsPerImage,
                                                                       using: &generator)).images
-                    : ImageTextLoss.matchingDraw(data: train, batchSize: imagesPerStep, using: &generator).images
+                    : shard.part(of: ImageTextLoss.matchingDraw(data: train, batchSize: imagesPerStep, using: &generator).images)
             }) : nil
         defer { prefetcher?.stop() }
         let trainer = try Trainer(
@@ -168,7 +173,7 @@ public struct ImageTextRun {
                 return task == .classify
                     ? try ImageTextLoss.classification(model, data: train, imagesPerStep: imagesPerStep, textsPerImage: textsPerImage,
                                                        shard: shard, prefetched: prefetched, using: &data)
-                    : try ImageTextLoss.matching(model, data: train, batchSize: imagesPerStep, prefetched: prefetched, using: &data)
+                    : try ImageTextLoss.matching(model, data: train, batchSize: imagesPerStep, shard: shard, prefetched: prefetched, using: &data)
             },
             evaluate: val.map { val in { model in
                 try Self.recomputeBatchNormStatistics(model, on: train)

@@ -27,7 +27,7 @@ public func batchNorm2d(
     let rm = runningMean?.mutableData, rv = runningVar?.mutableData
     let grain = Swift.max(1, 32_768 / Swift.max(count, 1))
     // Training statistics in two passes over each channel (sum, then squared deviations from the mean), each
-    // summed over the replicas when the batch is split across processes (`BatchNormReplicas`).
+    // summed over the replicas when the batch is split across processes (`Replicas`: PyTorch's SyncBatchNorm).
     var total = count
     if training {
         var sums = [Float](repeating: 0, count: c + 1)
@@ -41,7 +41,7 @@ public func batchNorm2d(
                 }
             }
             sp[c] = Float(count)
-            BatchNormReplicas.sum?(buffer)
+            Replicas.sum?(buffer)
             total = Int(sp[c])
             let invTotal = 1 / Float(total)
             for ch in 0..<c { st[2 * ch] = sp[ch] * invTotal }
@@ -53,7 +53,7 @@ public func batchNorm2d(
                     sp[ch] = v
                 }
             }
-            BatchNormReplicas.sum?(UnsafeMutableBufferPointer(rebasing: buffer[0..<c]))
+            Replicas.sum?(UnsafeMutableBufferPointer(rebasing: buffer[0..<c]))
             for ch in 0..<c {
                 let mu = st[2 * ch], v = sp[ch]
                 st[2 * ch + 1] = 1 / (v * invTotal + eps).squareRoot()
@@ -124,7 +124,7 @@ func batchNorm2dBackward(
             }
         }
         guard let pdx else { return }
-        if training { BatchNormReplicas.sum?(buffer) }
+        if training { Replicas.sum?(buffer) }
         Parallel.forEach(c, grain: grain) { range in
             for ch in range {
                 let mean = st[2 * ch], rstd = st[2 * ch + 1], sg = sp[2 * ch], sgx = sp[2 * ch + 1]
@@ -138,12 +138,4 @@ func batchNorm2dBackward(
         }
     }
     return (dx, dw, db)
-}
-
-/// Batch normalisation across processes that each hold part of the batch (PyTorch's SyncBatchNorm): while
-/// `sum` is set, training-mode statistics and the sums their gradients need are added up over every replica
-/// by `sum`, which must replace each element of the buffer with its total over the replicas (an allreduce), and
-/// must be called by every replica for every batch-norm layer in the same order.
-public enum BatchNormReplicas {
-    nonisolated(unsafe) public static var sum: ((UnsafeMutableBufferPointer<Float>) -> Void)?
 }

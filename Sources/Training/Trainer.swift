@@ -132,7 +132,7 @@ public final class Trainer<Model: Module> {
             buckets = GradientBuckets(parameters: trainable, bucketBytes: bucketBytes)
             shapes = Dictionary(uniqueKeysWithValues: trainable.map { ($0.key, $0.tensor.shape) })
             let communicator = communicator
-            BatchNormReplicas.sum = { communicator.allreduce($0, .sum) }
+            Replicas.sum = { communicator.allreduce($0, .sum) }
         }
         // Ranks on one host share its cores.
         let (blasThreads, cores) = (BLAS.threads, Parallel.cores)
@@ -140,7 +140,7 @@ public final class Trainer<Model: Module> {
             let share = max(1, ProcessInfo.processInfo.activeProcessorCount / communicator.localSize)
             (BLAS.threads, Parallel.cores) = (share, share)
         }
-        defer { if parallel { (BatchNormReplicas.sum, BLAS.threads, Parallel.cores) = (nil, blasThreads, cores) } }
+        defer { if parallel { (Replicas.sum, BLAS.threads, Parallel.cores) = (nil, blasThreads, cores) } }
         let metrics: MetricsLog? = root ? try MetricsLog(url: metricsURL) : nil
         if root { try createDirectory(checkpoints.directory) }
         try metrics?.truncate(after: step)

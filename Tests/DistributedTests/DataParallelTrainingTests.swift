@@ -7,8 +7,9 @@ import XCTest
 
 /// `mpirun -np 2 crossmodal train` trains the model one process trains (co-attention on the small CNN, whose
 /// batch norm then sees the global batch, and the learned text encoder): the same losses at every step to
-/// 1e-4, the same weights to 1e-4 wherever the exact gradient is not zero, and the same logits to 1e-2; `--resume` continues from rank 0's checkpoint on 2 ranks
-/// or 1; and ranks started with different settings both stop, naming the rank and the field.
+/// 1e-4, the same weights to 1e-4 wherever the exact gradient is not zero, and the same logits to 1e-2; so do
+/// matching models (co-attention, dual encoder); `--resume` continues from rank 0's checkpoint on 2 ranks or 1;
+/// and ranks started with different settings both stop, naming the rank and the field.
 final class DataParallelTrainingTests: XCTestCase {
     private let mpirun = "/usr/bin/mpirun"
 
@@ -27,28 +28,21 @@ final class DataParallelTrainingTests: XCTestCase {
          "--learning-rate", "3e-3", "--eval-every", "0", "--out", data.url(out).path]
     }
 
-    func testTwoRanksTrainTheOneProcessModel() throws {
-        let data = try QuadrantData(images: 24)
-        defer { data.remove() }
-        let alone = try run(try train(data, out: "one"))
-        XCTAssertEqual(alone.status, 0, alone.output)
-        let together = try run([mpirun, "--allow-run-as-root", "--oversubscribe", "-np", "2"] + (try train(data, out: "two")))
-        XCTAssertEqual(together.status, 0, together.output)
-
-        let (one, two) = (MetricsLog.read(data.url("one/metrics.jsonl")), MetricsLog.read(data.url("two/metrics.jsonl")))
-        XCTAssertEqual(one.count, 10)
-        XCTAssertEqual(two.map(\.step), one.map(\.step), "rank 0 alone writes the metrics")
-        for (a, b) in zip(one, two) { XCTAssertEqual(b.loss, a.loss, accuracy: 1e-4 * abs(a.loss), "step \(a.step)") }
-
-        // The weights agree to 1e-4 of each tensor's largest value, except where the exact gradient is zero and
-        // rounding noise is all Adam sees (it turns it into steps of up to the learning rate, in either run): conv
-        // biases right before batch norm (and the running means that follow them) and the key third of the
-        // attention input biases (softmax ignores a constant added to every key's score). Those change no output:
-        // the logits on the validation images agree to 1e-2 of the largest (2.5e-3 measured).
-        let (weightsOne, weightsTwo) = (try Safetensors.read(data.url("one/model.safetensors")), try Safetensors.read(data.url("two/model.safetensors")))
+    /// The runs in `one` and `two` logged the same losses at every step (to 1e-4) and wrote the same weights to
+    /// 1e-4 of each tensor's largest value, except where the exact gradient is zero and rounding noise is all
+    /// Adam sees (it turns it into steps of up to the learning rate, in either run): conv biases right before
+    /// batch norm (and the running means that follow them) and the key third of the attention input biases
+    /// (softmax ignores a constant added to every key's score).
+    private func assertSameTraining(_ one: URL, _ two: URL, steps: Int = 10, file: StaticString = #filePath, line: UInt = #line) throws {
+        let (a, b) = (MetricsLog.read(one.appendingPathComponent("metrics.jsonl")), MetricsLog.read(two.appendingPathComponent("metrics.jsonl")))
+        XCTAssertEqual(a.count, steps, file: file, line: line)
+        XCTAssertEqual(b.map(\.step), a.map(\.step), "rank 0 alone writes the metrics", file: file, line: line)
+        for (x, y) in zip(a, b) { XCTAssertEqual(y.loss, x.loss, accuracy: 1e-4 * abs(x.loss), "step \(x.step)", file: file, line: line) }
+        let weightsOne = try Safetensors.read(one.appendingPathComponent("model.safetensors"))
+        let weightsTwo = try Safetensors.read(two.appendingPathComponent("model.safetensors"))
         var compared = 0
         for (key, a) in weightsOne.sorted(by: { $0.key < $1.key }) {
-            let b = try XCTUnwrap(weightsTwo[key], key)
+            let b = try XCTUnwrap(weightsTwo[key], key, file: file, line: line)
             let (x, y) = (a.scalars, b.scalars)
             var kept = Array(x.indices)
             if key.hasSuffix("running_mean") { continue }
@@ -57,10 +51,23 @@ final class DataParallelTrainingTests: XCTestCase {
                weightsOne[key.split(separator: ".").dropLast(2).joined(separator: ".") + ".\(layer + 1).running_mean"] != nil { continue }
             if key.hasSuffix("in_proj_bias") { kept = kept.filter { !(x.count / 3..<2 * x.count / 3).contains($0) } }
             let scale = max(kept.map { abs(x[$0]) }.max() ?? 0, 1e-12), worst = kept.map { abs(x[$0] - y[$0]) }.max() ?? 0
-            XCTAssertLessThanOrEqual(worst / scale, 1e-4, "\(key): weights differ by \(worst) of \(scale)")
+            XCTAssertLessThanOrEqual(worst / scale, 1e-4, "\(key): weights differ by \(worst) of \(scale)", file: file, line: line)
             compared += 1
         }
-        XCTAssertGreaterThan(compared, weightsOne.count / 2)
+        XCTAssertGreaterThan(compared, weightsOne.count / 2, file: file, line: line)
+    }
+
+    func testTwoRanksTrainTheOneProcessModel() throws {
+        let data = try QuadrantData(images: 24)
+        defer { data.remove() }
+        let alone = try run(try train(data, out: "one"))
+        XCTAssertEqual(alone.status, 0, alone.output)
+        let together = try run([mpirun, "--allow-run-as-root", "--oversubscribe", "-np", "2"] + (try train(data, out: "two")))
+        XCTAssertEqual(together.status, 0, together.output)
+
+        try assertSameTraining(data.url("one"), data.url("two"))
+        // The weights excluded there change no output: the logits on the validation images agree to 1e-2 of the
+        // largest (2.5e-3 measured).
         let (_, modelOne) = try ModelBundle.load(data.url("one")), (_, modelTwo) = try ModelBundle.load(data.url("two"))
         let val = try InputPipeline(config: modelOne.config, cacheRoot: data.url("cache")).prepare(try Manifest.load(data.url("val.jsonl")))
         let batch = try val.batch(imageIndices: Array(0..<val.imageCount))
@@ -71,6 +78,31 @@ final class DataParallelTrainingTests: XCTestCase {
         XCTAssertLessThanOrEqual(worst / scale, 1e-2, "logits differ by up to \(worst) of \(scale)")
         XCTAssertTrue(try Safetensors.read(data.url("two/model.safetensors")).keys.contains("image_encoder.layers.1.running_mean"),
                       "the small CNN has batch norm")
+    }
+
+    /// Matching under mpirun (hard negatives and contrastive terms over the whole batch, gathered from both
+    /// ranks): co-attention with ALBEF's losses and the dual encoder with CLIP's, on texts of different lengths
+    /// and a batch of 7 (shards of 3 and 4 images), train the one-process model.
+    func testMatchingOnTwoRanksTrainsTheOneProcessModel() throws {
+        let data = try QuadrantData(images: 24)
+        defer { data.remove() }
+        let lines = try String(contentsOf: data.url("train.jsonl"), encoding: .utf8).split(separator: "\n").enumerated().map { i, line in
+            line.replacingOccurrences(of: "\"where is", with: "\"" + String(repeating: "tell me ", count: i % 4) + "where is")
+        }
+        try data.write("match.jsonl", lines)
+        for fusion in ["co-attention", "dual-encoder"] {
+            var command = try train(data, out: "\(fusion)-one")
+            command[command.firstIndex(of: data.url("train.jsonl").path)!] = data.url("match.jsonl").path
+            command[command.firstIndex(of: "co-attention")!] = fusion
+            command[command.firstIndex(of: "--batch-size")! + 1] = "7"
+            command += ["--task", "match"]
+            let alone = try run(command)
+            XCTAssertEqual(alone.status, 0, alone.output)
+            command[command.firstIndex(of: data.url("\(fusion)-one").path)!] = data.url("\(fusion)-two").path
+            let together = try run([mpirun, "--allow-run-as-root", "--oversubscribe", "-np", "2"] + command)
+            XCTAssertEqual(together.status, 0, together.output)
+            try assertSameTraining(data.url("\(fusion)-one"), data.url("\(fusion)-two"))
+        }
     }
 
     /// `--resume` under mpirun: both ranks continue from rank 0's newest checkpoint (sent to rank 1, not read by
