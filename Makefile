@@ -1,7 +1,7 @@
 # CrossModal: `make demo` runs the main job, `make test` runs the tests. Both install what is missing.
 SHELL := /bin/bash
 SWIFT ?= swift
-DEBIAN_PACKAGES := libopenblas-dev libpng-dev libturbojpeg0-dev dataset-fashion-mnist libopenmpi-dev openmpi-bin chromium chromium-driver
+DEBIAN_PACKAGES := libopenblas-dev libpng-dev libturbojpeg0-dev dataset-fashion-mnist libopenmpi-dev openmpi-bin chromium chromium-driver valgrind
 PYTHON ?= python3
 TORCH_SPEC ?= torch==2.13.0+cpu
 

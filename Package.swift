@@ -84,6 +84,7 @@ let package = Package(
         .executableTarget(name: "ReliabilityProbe", dependencies: ["Training", "NN", "Tensors"]),
         // A child process that the mpirun tests (DistributedTests) start; not a user tool.
         .executableTarget(name: "DistributedProbe", dependencies: ["Distributed", "Tensors"]),
+        .executableTarget(name: "SeedProbe", dependencies: ["Benchmarks", "Optim", "Tensors"]),
         .target(name: "TestSupport", dependencies: ["Tensors"], path: "Tests/TestSupport"),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "Tensors", "TestSupport"], exclude: ["Fixtures"]),

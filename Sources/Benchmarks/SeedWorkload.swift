@@ -66,6 +66,15 @@ public struct SeedWorkload {
         return loss.item
     }
 
+    /// One training step as `trainingStep`, its forward and backward ops timed into `profile`; the seconds of
+    /// the clipping and of the optimizer step, which record no ops.
+    public func trainingStep(_ optimizer: AdamW, profile: OpProfile) -> (clipSeconds: Double, updateSeconds: Double) {
+        var (_, grads) = profile.measure { try! valueAndGrad(model) { m in crossEntropy(try m(batch), targets: labels) } }
+        let clip = Timing.milliseconds { _ = try! clipGradNorm(&grads, maxNorm: 1) }
+        let update = Timing.milliseconds { optimizer.step(grads) }
+        return (clip / 1e3, update / 1e3)
+    }
+
     /// Eval-mode forward pass (the caller switches the model to eval).
     public func inference() -> Tensor { try! model(batch) }
 
@@ -79,40 +88,5 @@ public struct SeedWorkload {
         out["text_lengths"] = Tensor(shape: [batchSize], lengths.map(Float.init))
         out["labels"] = Tensor(shape: [batchSize], labels.map(Float.init))
         return out
-    }
-}
-
-/// Medians of one run of the seed workload on one framework.
-public struct SeedTimings {
-    public var trainMilliseconds: Double
-    public var inferMilliseconds: Double
-    /// Peak resident set size while training (KiB), and the resident set before the timed steps.
-    public var peakKiB: Int
-    public var baselineKiB: Int
-
-    /// The median round's times (each separately) and the first round's memory (later rounds start with the
-    /// buffers of earlier ones already resident).
-    public static func median(_ rounds: [SeedTimings]) -> SeedTimings {
-        SeedTimings(trainMilliseconds: Timing.median(rounds.map(\.trainMilliseconds)),
-                    inferMilliseconds: Timing.median(rounds.map(\.inferMilliseconds)),
-                    peakKiB: rounds[0].peakKiB, baselineKiB: rounds[0].baselineKiB)
-    }
-}
-
-extension SeedWorkload {
-    /// Times `runs` training steps after `warmups`, then eval inference the same way; logits of a first eval pass.
-    public func measure(warmups: Int, runs: Int) -> (SeedTimings, evalLogits: [Float]) {
-        model.eval()
-        let logits = inference().scalars
-        model.train()
-        let optimizer = AdamW(parameters: model, learningRate: 1e-4, weightDecay: 0.01)
-        let baseline = ProcessMemory.residentKiB
-        ProcessMemory.resetPeak()
-        let train = Timing.medianMilliseconds(warmups: warmups, runs: runs) { _ = trainingStep(optimizer) }
-        let peak = ProcessMemory.peakKiB
-        model.eval()
-        let infer = Timing.medianMilliseconds(warmups: warmups, runs: runs) { _ = inference() }
-        model.train()
-        return (SeedTimings(trainMilliseconds: train, inferMilliseconds: infer, peakKiB: peak, baselineKiB: baseline), logits)
     }
 }

@@ -5,11 +5,14 @@ public enum Timing {
     /// Milliseconds of each timed run of `body`.
     public static func samples(warmups: Int = 5, runs: Int = 20, _ body: () -> Void) -> [Double] {
         for _ in 0..<warmups { body() }
-        return (0..<runs).map { _ in
-            let start = DispatchTime.now().uptimeNanoseconds
-            body()
-            return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
-        }
+        return (0..<runs).map { _ in milliseconds(body) }
+    }
+
+    /// Milliseconds of one run of `body`.
+    public static func milliseconds(_ body: () throws -> Void) rethrows -> Double {
+        let start = DispatchTime.now().uptimeNanoseconds
+        try body()
+        return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
     }
 
     /// Median of `samples`.

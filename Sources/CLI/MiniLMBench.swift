@@ -18,8 +18,8 @@ struct MiniLMBench: ParsableCommand {
     @Option(help: "Batch size (both sides).")
     var batchSize = 32
 
-    @Option(help: "Timed runs per side (median reported).")
-    var runs = 7
+    @Option(help: "Timed runs per side, in pairs timed turn about with the peer (median reported).")
+    var runs = 31
 
     @Option(help: "Warm-up runs.")
     var warmups = 1
@@ -37,84 +37,28 @@ struct MiniLMBench: ParsableCommand {
         let tokens = texts.map { encoder.tokenizer.encode($0).ids.count }
         let threads = ProcessInfo.processInfo.activeProcessorCount
         print("MiniLM benchmark — \(texts.count) sentences (\(tokens.min()!)…\(tokens.max()!) tokens, mean \(tokens.reduce(0, +) / tokens.count)), batch \(batchSize), \(threads) threads, median of \(runs) after \(warmups) warm-up(s), runs interleaved with the peer's")
-        let ours = { Timing.samples(warmups: 0, runs: 1) { _ = TextEmbedding.embed(texts, encoder: encoder, batchSize: batchSize, tokenFeatures: false) }[0] }
-        let peer = try python.isEmpty ? nil : Peer(python: python, script: self.peer, texts: texts, model: directory, threads: threads, batchSize: batchSize)
-        defer { peer?.stop() }
-        var mine: [Double] = [], theirs: [Double] = []
-        for i in 0..<(warmups + runs) {
-            let a = ours(), b = try peer?.run()
-            if i >= warmups {
-                mine.append(a)
-                if let b { theirs.append(b) }
-            }
+        let ours = { Timing.milliseconds { _ = TextEmbedding.embed(texts, encoder: encoder, batchSize: batchSize, tokenFeatures: false) } }
+        guard !python.isEmpty else {
+            let mine = Timing.samples(warmups: warmups, runs: runs) { _ = ours() }
+            print(String(format: "  CrossModal (Swift)        %8.1f ms   %7.1f sentences/s", Timing.median(mine), Double(texts.count) / Timing.median(mine) * 1e3))
+            return
         }
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("minilm-bench-\(UUID().uuidString).json")
+        try JSONSerialization.data(withJSONObject: texts).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let peer = try PeerProcess([python, self.peer, file.path, directory.path, "\(threads)", "\(batchSize)"],
+                                   hint: "it needs python3 with `pip install sentence-transformers` and the model in the cache")
+        defer { peer.stop() }
+        let times = try PairedComparison.measure(pairs: runs, warmups: warmups, a: ours, b: { try peer.milliseconds("run") })
+        let info = try peer.ask("info")
         let rate = { (ms: Double) in Double(texts.count) / ms * 1e3 }
-        let m = Timing.median(mine)
-        print(String(format: "  CrossModal (Swift)        %8.1f ms   %7.1f sentences/s   (fastest run %.1f ms)", m, rate(m), mine.min()!))
-        guard let peer else { return }
-        let t = Timing.median(theirs)
-        print(String(format: "  sentence-transformers     %8.1f ms   %7.1f sentences/s   (fastest run %.1f ms; %@)", t, rate(t), theirs.min()!, try peer.info()))
-        print(String(format: "  speed-up: %.2f× median, %.2f× fastest runs (target ≥ 1.25×)", t / m, theirs.min()! / mine.min()!))
-    }
-
-    /// The peer script as a child process, answering "run" with the milliseconds of one full encode.
-    final class Peer {
-        let process = Process()
-        let input = Pipe(), output = Pipe()
-        var buffer = Data()
-
-        init(python: String, script: String, texts: [String], model: URL, threads: Int, batchSize: Int) throws {
-            let file = FileManager.default.temporaryDirectory.appendingPathComponent("minilm-bench-\(UUID().uuidString).json")
-            try JSONSerialization.data(withJSONObject: texts).write(to: file)
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = [python, script, file.path, model.path, "\(threads)", "\(batchSize)"]
-            process.standardInput = input
-            process.standardOutput = output
-            try process.run()
-            defer { try? FileManager.default.removeItem(at: file) }
-            guard try readLine() == "ready" else { throw failure() }
-        }
-
-        func run() throws -> Double {
-            let reply = try ask("run")
-            guard let ms = reply["ms"] as? Double else { throw failure() }
-            return ms
-        }
-
-        func info() throws -> String {
-            let reply = try ask("info")
-            return "torch \(reply["torch"] ?? "?"), \(reply["threads"] ?? "?") threads"
-        }
-
-        func stop() {
-            input.fileHandleForWriting.write(Data("quit\n".utf8))
-            process.waitUntilExit()
-        }
-
-        private func ask(_ command: String) throws -> [String: Any] {
-            input.fileHandleForWriting.write(Data("\(command)\n".utf8))
-            guard let line = try readLine(), let json = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
-                throw failure()
-            }
-            return json
-        }
-
-        private func readLine() throws -> String? {
-            while true {
-                if let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
-                    let line = String(decoding: buffer[..<newline], as: UTF8.self)
-                    buffer.removeSubrange(...newline)
-                    return line
-                }
-                let chunk = output.fileHandleForReading.availableData
-                if chunk.isEmpty { return nil }
-                buffer.append(chunk)
-            }
-        }
-
-        private func failure() -> Error {
-            ValidationError("the peer script \(process.arguments?[1] ?? "") failed; it needs python3 with `pip install sentence-transformers` and the model in the cache")
-        }
+        let (m, t) = (Timing.median(times.a), Timing.median(times.b))
+        print(String(format: "  CrossModal (Swift)        %8.1f ms   %7.1f sentences/s   (fastest run %.1f ms)", m, rate(m), times.a.min()!))
+        print(String(format: "  sentence-transformers     %8.1f ms   %7.1f sentences/s   (fastest run %.1f ms; torch %@, %@ threads)", t, rate(t), times.b.min()!,
+                     "\(info["torch"] ?? "?")", "\(info["threads"] ?? "?")"))
+        let (low, high) = times.interval()
+        print(String(format: "  speed-up (peer/Swift time): %.2f× median of %d interleaved pairs (bootstrap 95%% interval %.2f–%.2f×; target ≥ 1.25×); %@",
+                     1 / times.medianRatio, runs, 1 / high, 1 / low, times.verdict(a: "Swift", b: "sentence-transformers")))
     }
 
     /// `count` English sentences of 3…60 words (seeded), some with punctuation and numbers.

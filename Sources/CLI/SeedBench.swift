@@ -1,14 +1,17 @@
 import ArgumentParser
 import Benchmarks
 import Foundation
+import NN
+import Optim
 import Tensors
 
 /// `crossmodal bench seed`: the guide's seed workload (training step and eval inference), optionally side by
-/// side with the project's PyTorch eager peer on the same weights, inputs and thread count.
+/// side with the project's PyTorch eager peer on the same weights, inputs and thread count, the two sides
+/// alternating repetition by repetition (`PairedComparison`).
 struct SeedBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "seed",
-        abstract: "Seed workload: training step and inference medians, GFLOP/s, % of GEMM peak, peak memory; --peer pytorch runs the PyTorch peer too.")
+        abstract: "Seed workload: training step and inference medians, GFLOP/s, % of the GEMM probe, peak memory; --peer pytorch interleaves the PyTorch peer and prints the median Swift/PyTorch ratio with its interval.")
 
     @Option(help: "Batch size.")
     var batch = 32
@@ -25,14 +28,14 @@ struct SeedBench: ParsableCommand {
     @Option(help: "Threads for BLAS and the engine's parallel loops (and the peer).")
     var threads = 2
 
-    @Option(help: "Timed runs per measurement (median reported).")
-    var runs = 20
+    @Option(help: "Timed repetitions per side; with a peer, Swift/peer pairs timed turn about (at least 30 for the interval to mean much).")
+    var pairs = 41
 
-    @Option(help: "Warm-up runs before timing.")
+    @Option(help: "Warm-up repetitions per side before timing.")
     var warmups = 5
 
-    @Option(help: "Alternating Swift/peer rounds (median round reported), to even out changes in machine load.")
-    var rounds = 1
+    @Option(help: "Seconds of idling before each repetition beside the peer, so that neither side's spinning worker threads (OpenBLAS, OpenMP) run into the other's.")
+    var pause = 0.2
 
     @Option(help: "Buffer pool limit in MiB (0 turns buffer reuse off, to measure what it buys).")
     var poolLimitMib = BufferPool.limitBytes >> 20
@@ -40,13 +43,25 @@ struct SeedBench: ParsableCommand {
     @Flag(help: "Print the batch 8/32/128 × text length 16/32/77 table of Swift/PyTorch ratios instead (runs the peer).")
     var scaling = false
 
-    @Option(help: "Timed runs per cell of the scaling table.")
-    var scalingRuns = 5
+    @Option(help: "Interleaved pairs per cell of the scaling table.")
+    var scalingPairs = 9
+
+    @Flag(help: "Print a per-op profile of the training step instead (Swift only; mean of --pairs steps after the warm-ups).")
+    var profile = false
+
+    @Flag(help: "Count the instructions of a training step and of an inference with valgrind's callgrind instead: deterministic where times are not (1 thread; OpenBLAS's AVX2 kernels, since valgrind cannot run AVX-512). Several minutes.")
+    var instructions = false
+
+    @Option(help: "Batch size for --instructions (callgrind runs ~100× slower: a step at batch 32 takes over 10 minutes).")
+    var countBatch = 4
+
+    @Option(help: "Text length for --instructions.")
+    var countTextLength = 16
 
     func validate() throws {
         if let peer, peer != "pytorch" { throw ValidationError("--peer must be 'pytorch', got '\(peer)'") }
-        guard batch > 0, textLength > 0, threads > 0, runs > 0, warmups >= 0, rounds > 0 else {
-            throw ValidationError("--batch, --text-length, --threads, --runs and --rounds must be positive, --warmups non-negative")
+        guard batch > 0, textLength > 0, threads > 0, pairs > 0, scalingPairs > 0, countBatch > 0, countTextLength > 0, warmups >= 0, pause >= 0 else {
+            throw ValidationError("--batch, --text-length, --threads, --pairs, --scaling-pairs, --count-batch and --count-text-length must be positive, --warmups and --pause non-negative")
         }
     }
 
@@ -55,69 +70,169 @@ struct SeedBench: ParsableCommand {
         Parallel.cores = threads
         BufferPool.limitBytes = poolLimitMib << 20
         if scaling { return try runScaling() }
+        if profile { return runProfile() }
+        if instructions { return try runInstructionCounts() }
         let workload = SeedWorkload(batchSize: batch, textLength: textLength)
         let valid = workload.lengths.reduce(0, +)
-        print("CrossModal seed benchmark — B=\(batch), \(SeedWorkload.regions) regions, text length \(textLength) (\(valid)/\(batch * textLength) tokens valid), \(threads) threads, median of \(runs) after \(warmups) warm-ups")
+        print("CrossModal seed benchmark — B=\(batch), \(SeedWorkload.regions) regions, text length \(textLength) (\(valid)/\(batch * textLength) tokens valid), \(threads) threads, "
+              + (peer == nil ? "median of \(pairs) after \(warmups) warm-ups" : "\(pairs) pairs timed turn about with the peer after \(warmups) warm-ups each"))
+        print("BLAS: \(BLASKernels.summary)")
         print("load average: \(Self.loadAverage)")
         let peak = GEMMProbe.gflops()
-        print(String(format: "GEMM peak (raw sgemm probe): %.1f GFLOP/s", peak))
+        print(String(format: "GEMM probe (raw sgemm): %.1f GFLOP/s", peak))
         print(String(format: "matmul work from the shapes, padded as PyTorch runs it: forward %.2f GFLOP, training step %.2f GFLOP",
                      workload.forwardFLOPs() / 1e9, workload.trainingFLOPs() / 1e9))
         print(String(format: "  executed by Swift (padded text tokens skipped):        forward %.2f GFLOP, training step %.2f GFLOP",
                      workload.forwardFLOPs(unpadded: true) / 1e9, workload.trainingFLOPs(unpadded: true) / 1e9))
-        print("  GFLOP/s = padded work / time (comparable across both); % of peak = executed work / time / GEMM peak")
-        let peerInputs = workload.peerInputs()
-        // Rounds alternate Swift and the peer, so a change in machine load hits both; medians across rounds.
-        var swiftRounds: [SeedTimings] = [], torchRounds: [PyTorchPeer.Result] = []
-        var swiftLogits: [Float] = []
-        for _ in 0..<rounds {
-            let (timings, logits) = workload.measure(warmups: warmups, runs: runs)
-            swiftRounds.append(timings)
-            if swiftLogits.isEmpty { swiftLogits = logits }
-            if peer != nil {
-                torchRounds.append(try PyTorchPeer(script: peerScript).run(peerInputs, threads: threads, warmups: warmups, runs: runs))
-            }
-        }
-        let swift = SeedTimings.median(swiftRounds)
-        let torch = torchRounds.isEmpty ? nil : torchRounds.first.map { first in
-            PyTorchPeer.Result(torch: first.torch, threads: first.threads,
-                               train_ms: Timing.median(torchRounds.map(\.train_ms)), infer_ms: Timing.median(torchRounds.map(\.infer_ms)),
-                               peak_rss_kib: first.peak_rss_kib, rss_before_kib: first.rss_before_kib,
-                               eval_logits: first.eval_logits)
-        }
-        if rounds > 1 { print("rounds: \(rounds) (Swift then peer, alternating); times are the median round, memory the first round's") }
+        print("  GFLOP/s = padded work / time (comparable across both); % of probe = executed work / time / GEMM probe")
+        let torch = try peer.map { _ in try PyTorchPeer(inputs: workload.peerInputs(), threads: threads, script: peerScript) }
+        defer { torch?.stop() }
+        workload.model.eval()
+        let swiftLogits = workload.inference().scalars
+
+        workload.model.train()
+        let optimizer = AdamW(parameters: workload.model, learningRate: 1e-4, weightDecay: 0.01)
+        let (baseline, peerBaseline) = (ProcessMemory.residentKiB, try torch?.resetPeak())
+        ProcessMemory.resetPeak()
+        let train = try compare(swift: { _ = workload.trainingStep(optimizer) }, peer: torch.map { t in { try t.trainingStep() } })
+        let (swiftPeak, peerPeak) = (ProcessMemory.peakKiB, try torch?.peakKiB())
+        workload.model.eval()
+        let infer = try compare(swift: { _ = workload.inference() }, peer: torch.map { t in { try t.inference() } })
         print("load average after: \(Self.loadAverage)")
-        let header = torch.map { "    PyTorch \($0.torch) eager (\($0.threads) thr)         Swift/PyTorch" } ?? ""
+        print(String(format: "GEMM probe after: %.1f GFLOP/s", GEMMProbe.gflops()))
+
+        let header = torch.map { "    PyTorch \($0.torch) eager (\($0.threads) thr)" } ?? ""
         print("\n                 Swift                                 \(header)")
-        for (name, flops, executed, ms, peerMs) in [
-            ("training step", workload.trainingFLOPs(), workload.trainingFLOPs(unpadded: true), swift.trainMilliseconds, torch?.train_ms),
-            ("inference", workload.forwardFLOPs(), workload.forwardFLOPs(unpadded: true), swift.inferMilliseconds, torch?.infer_ms),
-        ] {
+        for (name, flops, executed, times) in [("training step", workload.trainingFLOPs(), workload.trainingFLOPs(unpadded: true), train),
+                                               ("inference", workload.forwardFLOPs(), workload.forwardFLOPs(unpadded: true), infer)] {
+            let ms = Timing.median(times.a)
             var line = "  " + name.padding(toLength: 14, withPad: " ", startingAt: 0)
-                + String(format: " %8.1f ms %6.1f GFLOP/s %5.1f%% of peak", ms, flops / ms / 1e6, 100 * executed / ms / 1e6 / peak)
-            if let peerMs {
-                line += String(format: "   %8.1f ms %6.1f GFLOP/s %5.1f%%   %6.3f", peerMs, flops / peerMs / 1e6, 100 * flops / peerMs / 1e6 / peak, ms / peerMs)
+                + String(format: " %8.1f ms %6.1f GFLOP/s %5.1f%% of probe", ms, flops / ms / 1e6, 100 * executed / ms / 1e6 / peak)
+            if torch != nil {
+                let peerMs = Timing.median(times.b)
+                line += String(format: "   %8.1f ms %6.1f GFLOP/s %5.1f%% of probe", peerMs, flops / peerMs / 1e6, 100 * flops / peerMs / 1e6 / peak)
             }
             print(line)
         }
-        var memory = "  peak RSS      " + String(format: " %8.1f MiB (step +%5.1f MiB)        ",
-                                                   Double(swift.peakKiB) / 1024, Double(swift.peakKiB - swift.baselineKiB) / 1024)
-        if let torch {
-            let t = torch.timings
-            memory += String(format: "   %8.1f MiB (step +%5.1f MiB)      %6.3f", Double(t.peakKiB) / 1024,
-                             Double(t.peakKiB - t.baselineKiB) / 1024, Double(swift.peakKiB) / Double(t.peakKiB))
+        var memory = "  peak RSS      " + String(format: " %8.1f MiB (step +%5.1f MiB)        ", Double(swiftPeak) / 1024, Double(swiftPeak - baseline) / 1024)
+        if let peerPeak, let peerBaseline {
+            memory += String(format: "     %8.1f MiB (step +%5.1f MiB)", Double(peerPeak) / 1024, Double(peerPeak - peerBaseline) / 1024)
         }
         print(memory)
-        if let torch {
-            let diff = zip(swiftLogits, torch.eval_logits).map { abs($0 - $1) }.max() ?? .nan
-            let scale = torch.eval_logits.map(abs).max() ?? 0
-            print(String(format: "\neval logits, same weights and inputs: max |Swift − PyTorch| = %.2e (max |logit| %.3f)", diff, scale))
+        guard let torch else { return }
+        print("\nSwift/PyTorch time, median of \(pairs) interleaved pairs [interquartile range] (bootstrap 95% interval of the median):")
+        for (name, times) in [("training step", train), ("inference", infer)] {
+            let (q1, q3) = times.interquartileRange, (low, high) = times.interval()
+            print("  " + name.padding(toLength: 14, withPad: " ", startingAt: 0)
+                  + String(format: " %.3f [%.3f–%.3f] (%.3f–%.3f): ", times.medianRatio, q1, q3, low, high)
+                  + times.verdict(a: "Swift", b: "PyTorch"))
         }
+        let diff = zip(swiftLogits, torch.evalLogits).map { abs($0 - $1) }.max() ?? .nan
+        let scale = torch.evalLogits.map(abs).max() ?? 0
+        print(String(format: "\neval logits, same weights and inputs: max |Swift − PyTorch| = %.2e (max |logit| %.3f)", diff, scale))
+    }
+
+    /// Times `swift` `pairs` times after `warmups`, turn about with `peer` when there is one (its samples then
+    /// in `b`; otherwise `b` repeats `a`).
+    private func compare(swift: @escaping () -> Void, peer: (() throws -> Double)?, pairs: Int? = nil, warmups: Int? = nil) throws -> PairedComparison {
+        let (pairs, warmups) = (pairs ?? self.pairs, warmups ?? self.warmups)
+        guard let peer else {
+            let samples = Timing.samples(warmups: warmups, runs: pairs, swift)
+            return PairedComparison(a: samples, b: samples)
+        }
+        return try PairedComparison.measure(pairs: pairs, warmups: warmups, pause: pause, a: { Timing.milliseconds(swift) }, b: peer)
+    }
+
+    /// Time per op kind of the training step, forward and backward, with the clipping and the optimizer step.
+    private func runProfile() {
+        let workload = SeedWorkload(batchSize: batch, textLength: textLength)
+        workload.model.train()
+        let optimizer = AdamW(parameters: workload.model, learningRate: 1e-4, weightDecay: 0.01)
+        for _ in 0..<warmups { _ = workload.trainingStep(optimizer) }
+        let profile = OpProfile()
+        var clip = 0.0, update = 0.0, steps: [Double] = []
+        for _ in 0..<pairs {
+            steps.append(Timing.milliseconds {
+                let (c, u) = workload.trainingStep(optimizer, profile: profile)
+                (clip, update) = (clip + c, update + u)
+            })
+        }
+        let n = Double(pairs), total = steps.reduce(0, +) / n
+        let probe = GEMMProbe.gflops()
+        print("Per-op profile of the seed training step — B=\(batch), text length \(textLength), \(threads) threads, mean of \(pairs) steps after \(warmups) warm-ups; BLAS: \(BLASKernels.summary)")
+        print(String(format: "step %.1f ms (median %.1f ms); matmul work executed %.2f GFLOP = %.1f ms at the GEMM probe's %.1f GFLOP/s (%.0f%% of the step)",
+                     total, Timing.median(steps), workload.trainingFLOPs(unpadded: true) / 1e9, workload.trainingFLOPs(unpadded: true) / probe / 1e6, probe,
+                     100 * workload.trainingFLOPs(unpadded: true) / probe / 1e6 / total))
+        print("\n| op | calls/step | forward ms | backward ms | total ms | share |")
+        print("|---|---:|---:|---:|---:|---:|")
+        var rows: [(String, Int, Double, Double)] = []
+        for op in Set(profile.forward.keys).union(profile.backward.keys) {
+            let f = profile.forward[op], b = profile.backward[op]
+            rows.append((op, (f?.calls ?? b?.calls ?? 0) / pairs, (f?.seconds ?? 0) * 1e3 / n, (b?.seconds ?? 0) * 1e3 / n))
+        }
+        rows += [("clipGradNorm", 1, 0, clip * 1e3 / n), ("AdamW step", 1, 0, update * 1e3 / n)]
+        let counted = rows.map { $0.2 + $0.3 }.reduce(0, +)
+        rows.append(("rest (tape set-up, seed gradient, ready hooks)", 1, 0, total - counted))
+        for (op, calls, f, b) in rows.sorted(by: { $0.2 + $0.3 > $1.2 + $1.3 }) {
+            print(String(format: "| %@ | %d | %.2f | %.2f | %.2f | %.1f%% |", op, calls, f, b, f + b, 100 * (f + b) / total))
+        }
+    }
+
+    /// Instructions per training step and per inference: callgrind's count of a run doing 3 of them less that
+    /// of a run doing 1, halved, so set-up and the first step's one-time work cancel out.
+    private func runInstructionCounts() throws {
+        let valgrind = "/usr/bin/valgrind"
+        guard FileManager.default.isExecutableFile(atPath: valgrind) else {
+            throw ValidationError("\(valgrind) is missing: `make deps` installs Debian's valgrind")
+        }
+        print("Instruction counts of the seed workload — B=\(countBatch), text length \(countTextLength), 1 thread, valgrind --tool=callgrind, OpenBLAS Haswell (AVX2) kernels")
+        print("(perf stat would count the AVX-512 run itself, but this VM exposes no hardware counters: perf reports instructions and cycles <not supported>)")
+        for kind in ["train", "infer"] {
+            let counts = try [1, 3].map { n in try callgrindCount(valgrind, only: "\(kind):\(n)") }
+            let perStep = Double(counts[1] - counts[0]) / 2
+            print(String(format: "  %@  %.3f G instructions per %@ (runs of 1 and 3: %.3f G, %.3f G)", kind == "train" ? "training step" : "inference    ",
+                         perStep / 1e9, kind == "train" ? "step" : "pass", Double(counts[0]) / 1e9, Double(counts[1]) / 1e9))
+        }
+    }
+
+    private func callgrindCount(_ valgrind: String, only: String) throws -> Int {
+        let parts = only.split(separator: ":").map(String.init)
+        let probe = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0])
+            .deletingLastPathComponent().appendingPathComponent("SeedProbe")
+        // Valgrind cannot read the DWARF 5 the Swift toolchain writes: it counts a copy without debug information.
+        let copy = FileManager.default.temporaryDirectory.appendingPathComponent("seed-probe-\(getpid())")
+        try? FileManager.default.removeItem(at: copy)
+        defer { try? FileManager.default.removeItem(at: copy) }
+        try run("/usr/bin/objcopy", ["--strip-debug", probe.path, copy.path])
+        let process = Process(), errors = Pipe()
+        process.executableURL = URL(fileURLWithPath: valgrind)
+        process.arguments = ["--tool=callgrind", "--callgrind-out-file=/dev/null", copy.path, parts[0], parts[1], String(countBatch), String(countTextLength)]
+        process.environment = ProcessInfo.processInfo.environment.merging(["OPENBLAS_CORETYPE": "Haswell"]) { $1 }
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        guard process.terminationStatus == 0,
+              let line = text.split(separator: "\n").first(where: { $0.contains("Collected :") }),
+              let count = line.split(separator: " ").last.flatMap({ Int($0) }) else {
+            throw ValidationError("callgrind did not count `SeedProbe \(parts.joined(separator: " "))` (status \(process.terminationStatus)): \(text.suffix(500))")
+        }
+        return count
+    }
+
+    private func run(_ tool: String, _ arguments: [String]) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: tool)
+        process.arguments = arguments
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw ValidationError("\(tool) \(arguments.joined(separator: " ")) failed with status \(process.terminationStatus)") }
     }
 
     /// Swift/PyTorch ratios for batch 8/32/128 × text length 16/32/77, as a Markdown table.
     private func runScaling() throws {
-        print("Seed workload scaling, Swift/PyTorch time ratio (training step / inference), \(threads) threads, median of \(scalingRuns) after 2 warm-ups; load average \(Self.loadAverage)\n")
+        print("Seed workload scaling, Swift/PyTorch time ratio (training step / inference), \(threads) threads, median of \(scalingPairs) interleaved pairs after 2 warm-ups; BLAS: \(BLASKernels.summary); load average \(Self.loadAverage)\n")
         let lengths = [16, 32, 77]
         print("| batch | " + lengths.map { "T = \($0)" }.joined(separator: " | ") + " |")
         print("|---|" + lengths.map { _ in "---|" }.joined())
@@ -125,12 +240,15 @@ struct SeedBench: ParsableCommand {
             var cells: [String] = []
             for t in lengths {
                 let workload = SeedWorkload(batchSize: b, textLength: t)
-                let peerInputs = workload.peerInputs()
-                let (swift, _) = workload.measure(warmups: 2, runs: scalingRuns)
-                let torch = try PyTorchPeer(script: peerScript).run(peerInputs, threads: threads, warmups: 2, runs: scalingRuns)
-                cells.append(String(format: "%.2f / %.2f (%.0f / %.0f ms vs %.0f / %.0f ms)",
-                                    swift.trainMilliseconds / torch.train_ms, swift.inferMilliseconds / torch.infer_ms,
-                                    swift.trainMilliseconds, swift.inferMilliseconds, torch.train_ms, torch.infer_ms))
+                let torch = try PyTorchPeer(inputs: workload.peerInputs(), threads: threads, script: peerScript)
+                defer { torch.stop() }
+                workload.model.train()
+                let optimizer = AdamW(parameters: workload.model, learningRate: 1e-4, weightDecay: 0.01)
+                let train = try compare(swift: { _ = workload.trainingStep(optimizer) }, peer: { try torch.trainingStep() }, pairs: scalingPairs, warmups: 2)
+                workload.model.eval()
+                let infer = try compare(swift: { _ = workload.inference() }, peer: { try torch.inference() }, pairs: scalingPairs, warmups: 2)
+                cells.append(String(format: "%.2f / %.2f (%.0f / %.0f ms vs %.0f / %.0f ms)", train.medianRatio, infer.medianRatio,
+                                    Timing.median(train.a), Timing.median(infer.a), Timing.median(train.b), Timing.median(infer.b)))
             }
             print("| \(b) | " + cells.joined(separator: " | ") + " |")
         }

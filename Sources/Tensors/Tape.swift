@@ -7,6 +7,7 @@ public final class Tape {
         let output: Tensor
         let inputs: [Tensor]
         let backward: (Tensor) -> [Tensor?]
+        let op: StaticString
     }
 
     nonisolated(unsafe) static var current: Tape?
@@ -25,14 +26,16 @@ public final class Tape {
     }
 
     /// Records `output = op(inputs)` with its vector–Jacobian product `backward(gradOutput) -> [gradInput]`
-    /// (one entry per input, nil for no gradient). Does nothing when not recording. Returns `output`.
+    /// (one entry per input, nil for no gradient). Does nothing when not recording. Returns `output`. `op`
+    /// names the op in an `OpProfile` (the recording function's name).
     @discardableResult @inline(__always)
     public static func record(
-        _ output: Tensor, inputs: [Tensor], backward: @escaping (Tensor) -> [Tensor?]
+        _ output: Tensor, inputs: [Tensor], op: StaticString = #function, backward: @escaping (Tensor) -> [Tensor?]
     ) -> Tensor {
         guard let tape = current, inputs.contains(where: { $0.requiresGrad }) else { return output }
         output.requiresGrad = true
-        tape.nodes.append(Node(output: output, inputs: inputs, backward: backward))
+        tape.nodes.append(Node(output: output, inputs: inputs, backward: backward, op: op))
+        OpProfile.active?.forwardDone(op)
         return output
     }
 
@@ -88,7 +91,11 @@ public final class Tape {
             let outID = ObjectIdentifier(node.output)
             guard let g = grads[outID] else { continue }
             if !keep.contains(outID) { grads[outID] = nil }
+            let profile = OpProfile.active, started = profile?.now()
             let inputGrads = node.backward(g)
+            if let profile, let started { profile.add(backward: node.op, since: started) }
+            let accumulating = profile?.now()
+            defer { if let profile, let accumulating { profile.add(backward: "gradient accumulation", since: accumulating) } }
             precondition(inputGrads.count == node.inputs.count, "Tape: backward returned \(inputGrads.count) gradients for \(node.inputs.count) inputs")
             for (input, gi) in zip(node.inputs, inputGrads) where input.requiresGrad {
                 guard let gi else { continue }

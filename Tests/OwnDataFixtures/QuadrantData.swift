@@ -10,8 +10,10 @@ public struct QuadrantData {
 
     public let directory: URL
 
-    /// Writes `images` images and `train.jsonl` / `val.jsonl` manifests (every fifth image in val).
-    public init(images: Int = 24) throws {
+    /// Writes `images` images and `train.jsonl` / `val.jsonl` manifests (every fifth image in val). `textured`
+    /// adds seeded noise of ±12 to every pixel: flat colours give convolutions and max pooling exact ties that
+    /// rounding breaks differently in different batch layouts (data-parallel comparisons need none).
+    public init(images: Int = 24, textured: Bool = false) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("own-data-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory.appendingPathComponent("images"), withIntermediateDirectories: true)
         var train: [String] = [], val: [String] = []
@@ -19,6 +21,13 @@ public struct QuadrantData {
             let (name, color) = Self.colors[i % 3], quadrant = (i / 3) % 4
             var image = RGBImage(width: 24, height: 24)
             image.fillRect(x: quadrant % 2 * 12 + 2, y: quadrant / 2 * 12 + 2, width: 8, height: 8, color: color)
+            if textured {
+                var state = UInt64(i) &* 0x9E37_79B9_7F4A_7C15 &+ 1
+                for p in image.pixels.indices {
+                    state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                    image.pixels[p] = UInt8(clamping: Int(image.pixels[p]) + Int(state >> 59) - 12)
+                }
+            }
             let path = "images/\(i).png"
             try PNG.write(image, to: directory.appendingPathComponent(path))
             let line = #"{"image": "\#(path)", "text": "where is the \#(name) square?", "label": "\#(Self.quadrants[quadrant])", "group": "\#(name)"}"#

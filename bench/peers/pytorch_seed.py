@@ -1,7 +1,13 @@
 """PyTorch eager peer of `crossmodal bench seed`: the same seed model (the fixture's `SeedModel`, imported, not
 copied), the same weights and inputs (read from the safetensors file the Swift benchmark writes), the same
-thread count. Times the training step (forward, cross-entropy, backward, clip_grad_norm_(1.0), AdamW step) and
-eval-mode inference: median of `--runs` after `--warmups`. Prints one JSON object on stdout."""
+thread count. Stays alive so that its repetitions alternate with Swift's: prints "ready" once loaded, then
+answers each line on stdin with one JSON line —
+  info        {"torch", "threads", "eval_logits"} (eval-mode logits of the loaded weights)
+  train       {"ms"} of one training step (forward, cross-entropy, backward, clip_grad_norm_(1.0), AdamW step)
+  infer       {"ms"} of one eval-mode forward pass
+  reset_peak  {"rss_kib", "peak_reset"}: the resident set now, and the peak reset to it (Linux >= 4.0)
+  peak        {"peak_rss_kib"}: the peak resident set since the reset
+and exits at the end of its input."""
 import argparse
 import json
 import os
@@ -61,25 +67,10 @@ def reset_peak():
         return False
 
 
-def median_ms(fn, warmups, runs):
-    for _ in range(warmups):
-        fn()
-    samples = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - t0) * 1e3)
-    samples.sort()
-    n = len(samples)
-    return samples[n // 2] if n % 2 else (samples[n // 2 - 1] + samples[n // 2]) / 2
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--input", required=True, help="safetensors with param.<key>, visual, text, text_lengths, labels")
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--runs", type=int, default=20)
-    ap.add_argument("--warmups", type=int, default=5)
     ap.add_argument("--width", type=int, default=768)
     ap.add_argument("--classes", type=int, default=10)
     args = ap.parse_args()
@@ -108,25 +99,31 @@ def main():
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
 
-    rss_before = vm_rss_kib()
-    peak_reset = reset_peak()
-    train_ms = median_ms(train_step, args.warmups, args.runs)
-    train_peak = vm_hwm_kib()
-
-    model.eval()
+    commands = {
+        "info": lambda: {"torch": torch.__version__, "threads": torch.get_num_threads(), "eval_logits": logits.flatten().tolist()},
+        "train": lambda: timed(train_step, training=True),
+        "infer": lambda: timed(infer, training=False),
+        "reset_peak": lambda: {"rss_kib": vm_rss_kib(), "peak_reset": reset_peak()},
+        "peak": lambda: {"peak_rss_kib": vm_hwm_kib()},
+    }
 
     def infer():
         with torch.no_grad():
             model(visual, text, text_mask)
 
-    infer_ms = median_ms(infer, args.warmups, args.runs)
-    json.dump({
-        "torch": torch.__version__, "threads": torch.get_num_threads(),
-        "train_ms": train_ms, "infer_ms": infer_ms,
-        "peak_rss_kib": train_peak, "rss_before_kib": rss_before, "peak_reset": peak_reset,
-        "eval_logits": logits.flatten().tolist(),
-    }, sys.stdout)
-    print()
+    def timed(fn, training):
+        model.train(training)
+        t0 = time.perf_counter()
+        fn()
+        return {"ms": (time.perf_counter() - t0) * 1e3}
+
+    print("ready", flush=True)
+    for line in sys.stdin:
+        command = line.strip()
+        if command not in commands:
+            print(json.dumps({"error": f"unknown command {command!r}; known: {sorted(commands)}"}), flush=True)
+            continue
+        print(json.dumps(commands[command]()), flush=True)
 
 
 if __name__ == "__main__":
