@@ -49,7 +49,7 @@ struct MiniLMBench: ParsableCommand {
         let peer = try PeerProcess([python, self.peer, file.path, directory.path, "\(threads)", "\(batchSize)"],
                                    hint: "it needs python3 with `pip install sentence-transformers` and the model in the cache")
         defer { peer.stop() }
-        let times = try PairedComparison.measure(pairs: runs, warmups: warmups, a: ours, b: { try peer.milliseconds("run") })
+        let times = try PairedComparison.measure(pairs: runs, warmups: warmups, pause: 0.2, a: ours, b: { try peer.milliseconds("run") })
         let info = try peer.ask("info")
         let rate = { (ms: Double) in Double(texts.count) / ms * 1e3 }
         let (m, t) = (Timing.median(times.a), Timing.median(times.b))

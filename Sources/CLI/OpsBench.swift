@@ -16,19 +16,20 @@ struct OpsBench: ParsableCommand {
     var warmups = 5
 
     func run() {
-        print("CrossModal engine benchmark — \(ProcessInfo.processInfo.activeProcessorCount) cores, BLAS threads \(BLAS.threads), median of \(runs) after \(warmups) warm-ups")
+        print("CrossModal engine benchmark — \(ProcessInfo.processInfo.activeProcessorCount) cores, BLAS threads \(BLAS.threads), median of \(runs) after \(warmups) warm-ups; BLAS: \(BLASKernels.summary)")
         var rng = RandomGenerator(seed: 0)
-        print("\nGEMM (C = A·B, Float32)             raw sgemm        engine matmul    engine/raw")
+        print("\nGEMM (C = A·B, Float32)             raw sgemm        engine matmul    engine/raw: median of \(runs) interleaved pairs (bootstrap 95% interval)")
         for (m, k, n) in [(1600, 768, 768), (1024, 1024, 1024)] {
             let a = Tensor.randn([m, k], using: &rng), b = Tensor.randn([k, n], using: &rng)
             let c = Tensor(zeros: [m, n])
             let flops = 2.0 * Double(m * n * k)
-            let raw = Timing.medianMilliseconds(warmups: warmups, runs: runs) {
-                BLAS.sgemm(transA: false, transB: false, m: m, n: n, k: k, a: a.data, lda: k, b: b.data, ldb: n, c: c.mutableData, ldc: n)
-            }
-            let engine = Timing.medianMilliseconds(warmups: warmups, runs: runs) { _ = matmul(a, b) }
-            print(String(format: "  %4d×%4d×%4d   %8.2f ms %6.1f GFLOP/s  %8.2f ms %6.1f GFLOP/s   %5.1f%%",
-                         m, k, n, raw, flops / raw / 1e6, engine, flops / engine / 1e6, 100 * raw / engine))
+            // Turn about, so the ratio compares the two in the same time windows.
+            let times = PairedComparison.measure(pairs: runs, warmups: warmups, a: {
+                Timing.milliseconds { BLAS.sgemm(transA: false, transB: false, m: m, n: n, k: k, a: a.data, lda: k, b: b.data, ldb: n, c: c.mutableData, ldc: n) }
+            }, b: { Timing.milliseconds { _ = matmul(a, b) } })
+            let (raw, engine, (low, high)) = (Timing.median(times.a), Timing.median(times.b), times.interval())
+            print(String(format: "  %4d×%4d×%4d   %8.2f ms %6.1f GFLOP/s  %8.2f ms %6.1f GFLOP/s   %5.1f%% (%.1f–%.1f%%)",
+                         m, k, n, raw, flops / raw / 1e6, engine, flops / engine / 1e6, 100 * times.medianRatio, 100 * low, 100 * high))
         }
         print("\nFused kernels at the seed shapes                        forward   forward+backward")
         let x = Tensor.randn([32, 50, 768], using: &rng)
