@@ -24,4 +24,19 @@ final class TapeTests: XCTestCase {
         XCTAssertEqual(grads[0].scalars, expectedA)
         XCTAssertEqual(grads[3].scalars, [0, 0])
     }
+
+    /// A tensor used by four ops gets the sum of their gradients in the order the backward pass produced them —
+    /// the very values repeated adds give, bit for bit — and an intermediate used twice as well.
+    func testGradientsOfATensorUsedSeveralTimesAreSummedInOrder() {
+        var rng = RandomGenerator(seed: 3)
+        let x = Tensor.randn([5, 70_001], using: &rng), w = (0..<4).map { _ in Tensor.randn([5, 70_001], using: &rng) }
+        let (_, grads) = valueAndGrad(at: [x]) { xs in
+            let h = tanh(xs[0])
+            return sum(add(add(mul(h, w[0]), mul(xs[0], w[1])), add(mul(h, w[2]), mul(xs[0], w[3]))))
+        }
+        let h = tanh(x), dh = mul(add(w[0], w[2]), sub(Tensor(1), mul(h, h)))
+        // Backward reaches the ops in reverse: x·w3, h·w2, x·w1, h·w0, then tanh; x's parts: w3, w1, then tanh's.
+        let expected = add(add(w[3], w[1]), dh)
+        XCTAssertEqual(grads[0].scalars, expected.scalars)
+    }
 }
