@@ -135,7 +135,7 @@ public struct ImageTextRun {
         log(String(format: "training data: %d examples, %d images (prepared in %.1f s)", train.count, train.imageCount, prepareSeconds))
         let imagesPerBatch = config.task == .match ? min(training.batchSize, train.imageCount) : training.batchSize
         if imagesPerBatch < world.size {
-            throw ImageTextError.invalidConfig("a batch of \(imagesPerBatch) images cannot be shared by \(world.size) ranks: "
+            throw ImageTextError.invalidConfig("a batch of \(imagesPerBatch) image\(imagesPerBatch == 1 ? "" : "s") cannot be shared by \(world.size) ranks: "
                                                + "each rank needs at least one image of every batch; raise --batch-size or start fewer ranks")
         }
         let val = try valManifest.map { try pipeline.prepare($0, skipBad: skipBad) }

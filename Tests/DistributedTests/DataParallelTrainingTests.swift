@@ -110,6 +110,18 @@ final class DataParallelTrainingTests: XCTestCase {
         }
     }
 
+    /// A batch with fewer images than ranks leaves a rank without work: refused with the fix, on every rank.
+    func testABatchSmallerThanTheRanksIsRefused() throws {
+        let data = try QuadrantData(images: 12)
+        defer { data.remove() }
+        var command = try train(data, out: "run")
+        command[command.firstIndex(of: "--batch-size")! + 1] = "1"
+        let result = try run([mpirun, "--allow-run-as-root", "--oversubscribe", "-np", "2"] + command)
+        XCTAssertNotEqual(result.status, 0)
+        XCTAssertTrue(result.output.contains("a batch of 1 image cannot be shared by 2 ranks"), result.output)
+        XCTAssertTrue(result.output.contains("raise --batch-size or start fewer ranks"), result.output)
+    }
+
     /// `--resume` under mpirun: both ranks continue from rank 0's newest checkpoint (sent to rank 1, not read by
     /// it) and log the uninterrupted run's losses; one process resumes the 2-rank run as well (to rounding).
     func testResumeContinuesFromRankZerosCheckpointOnTwoRanksOrOne() throws {
