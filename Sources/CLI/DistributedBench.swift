@@ -34,7 +34,7 @@ struct DistributedBench: ParsableCommand {
         let mpirun = ["/usr/bin/mpirun", "--oversubscribe"] + (getuid() == 0 ? ["--allow-run-as-root"] : []) + ["-np", "2"]
         guard FileManager.default.isExecutableFile(atPath: mpirun[0]) else { throw CommandError("\(mpirun[0]) is missing: `make deps` installs openmpi-bin") }
         print("bench distributed: \(ProcessInfo.processInfo.activeProcessorCount) cores, Open MPI over shared memory (2 ranks on this host); load average \(SeedBench.loadAverage)\n")
-        print(try Self.output(mpirun + [me, "bench", "distributed", "--collectives"]).text)
+        print(try ChildProcess.output(mpirun + [me, "bench", "distributed", "--collectives"]).text)
 
         let small = try Self.gradientBytes(try Self.sortOfCLEVRModel())
         let large = try? Self.gradientBytes(try ImageTextModel(config: Self.finetunedConfig(), efficientNet: PretrainedEncoders.efficientNet(),
@@ -51,7 +51,7 @@ struct DistributedBench: ParsableCommand {
                                         "--image-encoder", "small-cnn", "--text-encoder", "learned", "--texts-per-image", "20",
                                         "--steps", String(steps), "--batch-size", "32", "--eval-every", "0",
                                         "--out", root.appendingPathComponent(out).path] + extra
-            let text = try Self.output(arguments).text
+            let text = try ChildProcess.output(arguments).text
             guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix("trained ") }) else {
                 throw CommandError("bench distributed: training printed no summary:\n\(text)")
             }
@@ -76,7 +76,7 @@ struct DistributedBench: ParsableCommand {
         var finetunedStep: Double?
         if large != nil {
             let manifests = try FashionScenesExport.write(to: root.appendingPathComponent("fashion"), trainScenes: 16, testScenes: 1, seed: 0)
-            let text = try Self.output([me, "train", "--task", "match", "--data", manifests[0].path, "--fusion", "co-attention",
+            let text = try ChildProcess.output([me, "train", "--task", "match", "--data", manifests[0].path, "--fusion", "co-attention",
                                         "--image-encoder", "efficientnet-lite0", "--text-encoder", "minilm", "--finetune-encoders",
                                         "--steps", "3", "--batch-size", "8", "--eval-every", "0", "--out", root.appendingPathComponent("finetuned").path]).text
             let line = text.split(separator: "\n").first { $0.hasPrefix("trained ") }
@@ -134,19 +134,5 @@ struct DistributedBench: ParsableCommand {
     /// Bytes of the trainable parameters' gradients (Float32).
     private static func gradientBytes(_ model: ImageTextModel) throws -> Int {
         model.trainableParameters().map { $0.tensor.count }.reduce(0, +) * 4
-    }
-
-    /// Runs `arguments` and returns what it printed (stdout and stderr); throws when it fails.
-    private static func output(_ arguments: [String]) throws -> (text: String, status: Int32) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: arguments[0])
-        process.arguments = Array(arguments.dropFirst())
-        let pipe = Pipe()
-        (process.standardOutput, process.standardError) = (pipe, pipe)
-        try process.run()
-        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw CommandError("\(arguments.joined(separator: " ")) failed:\n\(text)") }
-        return (text, process.terminationStatus)
     }
 }

@@ -203,31 +203,15 @@ struct SeedBench: ParsableCommand {
         let copy = FileManager.default.temporaryDirectory.appendingPathComponent("seed-probe-\(getpid())")
         try? FileManager.default.removeItem(at: copy)
         defer { try? FileManager.default.removeItem(at: copy) }
-        try run("/usr/bin/objcopy", ["--strip-debug", probe.path, copy.path])
-        let process = Process(), errors = Pipe()
-        process.executableURL = URL(fileURLWithPath: valgrind)
-        process.arguments = ["--tool=callgrind", "--callgrind-out-file=/dev/null", copy.path, parts[0], parts[1], String(countBatch), String(countTextLength)]
-        process.environment = ProcessInfo.processInfo.environment.merging(["OPENBLAS_CORETYPE": "Haswell"]) { $1 }
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0,
-              let line = text.split(separator: "\n").first(where: { $0.contains("Collected :") }),
+        _ = try ChildProcess.output(["/usr/bin/objcopy", "--strip-debug", probe.path, copy.path])
+        let text = try ChildProcess.output([valgrind, "--tool=callgrind", "--callgrind-out-file=/dev/null", copy.path, parts[0], parts[1],
+                                            String(countBatch), String(countTextLength)],
+                                           environment: ["OPENBLAS_CORETYPE": "Haswell"]).text
+        guard let line = text.split(separator: "\n").first(where: { $0.contains("Collected :") }),
               let count = line.split(separator: " ").last.flatMap({ Int($0) }) else {
-            throw ValidationError("callgrind did not count `SeedProbe \(parts.joined(separator: " "))` (status \(process.terminationStatus)): \(text.suffix(500))")
+            throw ValidationError("callgrind did not count `SeedProbe \(parts.joined(separator: " "))`: \(text.suffix(500))")
         }
         return count
-    }
-
-    private func run(_ tool: String, _ arguments: [String]) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: tool)
-        process.arguments = arguments
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw ValidationError("\(tool) \(arguments.joined(separator: " ")) failed with status \(process.terminationStatus)") }
     }
 
     /// Swift/PyTorch ratios for batch 8/32/128 × text length 16/32/77, as a Markdown table.

@@ -52,9 +52,9 @@ public enum ImageTextLoss {
         let (images, examples) = matchingDraw(data: data, batchSize: batchSize, using: &generator)
         let b = images.count, mine = shard.range(of: b), lengths = data.textLengths(examples)
         let textLength = max(lengths.max() ?? 1, 1)
-        let fused = try model.fusionBatch(try data.batch(examples: Array(examples[mine]), imageIndices: shard.part(of: images),
-                                                         owners: Array(0..<mine.count), images: try prefetched(shard.part(of: images)),
-                                                         textLength: textLength))
+        let myImages = shard.part(of: images)
+        let fused = try model.fusionBatch(try data.batch(examples: Array(examples[mine]), imageIndices: myImages, owners: Array(0..<mine.count),
+                                                         images: try prefetched(myImages), textLength: textLength))
         let whole = { (x: Tensor) in shard.count == 1 ? x : gatherReplicaRows(x, rows: mine, total: b) }
         if let dual = model.fusion as? DualEncoder {
             let (v, t) = try dual.embed(fused)
