@@ -93,7 +93,7 @@ let package = Package(
         .testTarget(name: "CrossModalTests", dependencies: ["CrossModal", "Optim", "NN", "Tensors", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "TasksTests", dependencies: ["Tasks", "OwnData", "CrossModal", "Encoders", "Training", "Optim", "NN", "Tensors", "TestSupport", "Imaging"]),
         .target(name: "OwnDataFixtures", dependencies: ["OwnData", "Imaging"], path: "Tests/OwnDataFixtures"),
-        .testTarget(name: "OwnDataTests", dependencies: ["OwnData", "OwnDataFixtures", "Encoders", "Imaging", "Training", "NN", "Tensors", "TestSupport"]),
+        .testTarget(name: "OwnDataTests", dependencies: ["OwnData", "OwnDataFixtures", "CrossModal", "Encoders", "Imaging", "Training", "NN", "Tensors", "TestSupport"]),
         .testTarget(name: "EncodersTests", dependencies: ["Encoders", "NN", "Tensors", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Tensors", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks"]),

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CrossModal
 import Foundation
 import OwnData
 import Tasks
@@ -45,6 +46,9 @@ struct SortOfCLEVRReproduceCommand: ParsableCommand {
     @Option(help: "Question encoder: learned (a small Transformer trained with the model) or minilm (frozen all-MiniLM-L6-v2; `make models`).")
     var textEncoder: ImageTextModelConfig.TextEncoder = .learned
 
+    @Option(help: "What the attention models' classifiers read: both-streams (pooled regions ‖ pooled question, the reference module) or text (the question's stream alone; see docs/SORT_OF_CLEVR_GROUNDING.md).")
+    var readout: CrossAttentionFusion.Readout = .bothStreams
+
     @Option(help: "Evaluate on the test split every this many steps (default 500; 0 = only at the end).")
     var evalEvery: Int?
 
@@ -63,7 +67,7 @@ struct SortOfCLEVRReproduceCommand: ParsableCommand {
               + "test images, \(training.steps) steps of \(imagesPerStep) images × \(questionsPerImage) questions per model")
         let records = try options.compare(
             !models.isEmpty ? models : quick ? [.concat, .coAttention] : SortOfCLEVRSource.fusions,
-            model: { SortOfCLEVRSource.model($0, textEncoder: textEncoder, width: options.width) }, training: training,
+            model: { SortOfCLEVRSource.model($0, textEncoder: textEncoder, width: options.width, readout: readout) }, training: training,
             configure: { ($0.textsPerImage, $0.labelOrder) = (questionsPerImage, SortOfCLEVRSource.labels) },
             train: train, test: test, out: out, curves: SortOfCLEVRReport.curves, shown: ["group:relational", "group:non-relational"],
             candidates: test.entries.filter { $0.group?.hasPrefix("relational/") ?? false })

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CrossModal
 import Distributed
 import Foundation
 import OwnData
@@ -8,6 +9,7 @@ extension ImageTextModelConfig.Task: ExpressibleByArgument {}
 extension ImageTextModelConfig.Fusion: ExpressibleByArgument {}
 extension ImageTextModelConfig.ImageEncoder: ExpressibleByArgument {}
 extension ImageTextModelConfig.TextEncoder: ExpressibleByArgument {}
+extension CrossAttentionFusion.Readout: ExpressibleByArgument {}
 
 /// `crossmodal train`: trains a fusion model on the user's own manifest of images and texts.
 struct TrainCommand: ParsableCommand {
@@ -74,6 +76,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Cross-modal layers (default 1 for cross-attention, 2 for co-attention).")
     var layers: Int?
 
+    @Option(help: "What the cross-attention and co-attention classifiers read: both-streams (pooled regions ‖ pooled text, the default) or text (the text stream alone, as LXMERT answers).")
+    var readout: CrossAttentionFusion.Readout?
+
     @Option(help: "Hidden layers of the classifier MLP (default 2 for concat and grid-mlp, 1 for the attention fusions).")
     var mlpLayers: Int?
 
@@ -126,7 +131,7 @@ struct TrainCommand: ParsableCommand {
         var model = ImageTextModelConfig(task: task, fusion: fusion, imageEncoder: imageEncoder, textEncoder: textEncoder)
         model.finetuneEncoders = finetuneEncoders
         model.width = width
-        (model.heads, model.layers, model.mlpLayers) = (heads, layers, mlpLayers)
+        (model.heads, model.layers, model.readout, model.mlpLayers) = (heads, layers, readout, mlpLayers)
         model.imageSize = imageSize
         var run = ImageTextRun(model: model, training: training)
         run.textsPerImage = textsPerImage

@@ -2,9 +2,19 @@ import NN
 import Tensors
 
 /// Projectors → N cross-attention (or co-attention) layers → masked-mean pooling of both streams →
-/// concatenation → classifier. With one `.shared` cross-attention layer and a one-Linear classifier this is
-/// the seed workload's model.
+/// concatenation → classifier (or, with the `.text` readout, the text stream's pooling alone → classifier).
+/// With one `.shared` cross-attention layer and a one-Linear classifier this is the seed workload's model.
 public final class CrossAttentionFusion: Module, FusionModel {
+    /// What the classifier reads after the cross-modal layers.
+    public enum Readout: String, Codable, CaseIterable, Sendable {
+        /// Masked means of the visual and the text stream, concatenated (the reference module): [B, 2·width].
+        case bothStreams = "both-streams"
+        /// The text stream's masked mean alone, as LXMERT answers questions from its language side: [B, width].
+        /// Every answer must then come through the text's attention over the regions; there is no pooled-image
+        /// shortcut that answers "what shape is the red object" without tying words to regions.
+        case text
+    }
+
     /// What each of the stacked layers is.
     public enum LayerKind: Sendable, Equatable {
         /// `CrossModalAttention` with shared or per-direction weights.
@@ -21,16 +31,18 @@ public final class CrossAttentionFusion: Module, FusionModel {
     public let encoder: CoAttentionEncoder
     public let classifier: MLP
     public let width: Int
+    public let readout: Readout
 
     public init(
         visualDim: Int, textDim: Int, width: Int, heads: Int = 8, layers: Int = 1,
-        kind: LayerKind = .crossAttention(.perDirection), dropout: Float = 0.1, hidden: [Int] = [], classes: Int
+        kind: LayerKind = .crossAttention(.perDirection), dropout: Float = 0.1, hidden: [Int] = [], classes: Int,
+        readout: Readout = .bothStreams
     ) {
-        self.width = width
+        (self.width, self.readout) = (width, readout)
         visualProjector = FeatureProjector(inputDim: visualDim, outputDim: width)
         textProjector = FeatureProjector(inputDim: textDim, outputDim: width)
         encoder = CoAttentionEncoder(width: width, heads: heads, layers: layers, kind: kind, dropout: dropout)
-        classifier = MLP([2 * width] + hidden + [classes], dropout: 0)
+        classifier = MLP([readout == .text ? width : 2 * width] + hidden + [classes], dropout: 0)
         super.init()
         register(module: "visual_projector", visualProjector)
         register(module: "text_projector", textProjector)
@@ -40,7 +52,7 @@ public final class CrossAttentionFusion: Module, FusionModel {
 
     public var visualDim: Int { visualProjector.inputDim }
     public var textDim: Int { textProjector.inputDim }
-    public var jointDim: Int { 2 * width }
+    public var jointDim: Int { readout == .text ? width : 2 * width }
 
     /// Both streams after the cross-modal layers, with the last layer's attention weights when asked (each
     /// head's with `perHead`).
@@ -62,11 +74,16 @@ public final class CrossAttentionFusion: Module, FusionModel {
             let out = encoder(
                 visual: visualProjector(batch.visual), packedText: textProjector(pack(batch.text, layout)),
                 textLayout: layout, visualPaddingMask: batch.visualPaddingMask)
-            return concat([maskedMean(out.visual, paddingMask: batch.visualPaddingMask), segmentMean(out.text, layout)], axis: 1)
+            let text = segmentMean(out.text, layout)
+            return readout == .text ? text : concat([maskedMean(out.visual, paddingMask: batch.visualPaddingMask), text], axis: 1)
         }
-        let out = try encode(batch)
-        return poolAndConcat(
-            visual: out.visual, visualMask: batch.visualPaddingMask, text: out.text, textMask: batch.textPaddingMask)
+        return pool(try encode(batch), batch)
+    }
+
+    /// The classifier's input from the streams after the cross-modal layers, as `readout` says.
+    private func pool(_ out: CrossModalAttentionOutput, _ batch: FusionBatch) -> Tensor {
+        if readout == .text { return maskedMean(out.text, paddingMask: batch.textPaddingMask) }
+        return poolAndConcat(visual: out.visual, visualMask: batch.visualPaddingMask, text: out.text, textMask: batch.textPaddingMask)
     }
 
     public func callAsFunction(_ batch: FusionBatch) throws -> Tensor { classifier(try joint(batch)) }
@@ -75,7 +92,6 @@ public final class CrossAttentionFusion: Module, FusionModel {
     /// the padded computation (equal to `callAsFunction` up to float rounding).
     public func logitsAndAttention(_ batch: FusionBatch) throws -> (logits: Tensor, attention: CrossModalAttentionOutput) {
         let out = try encode(batch, returnWeights: true, perHead: true)
-        let joint = poolAndConcat(visual: out.visual, visualMask: batch.visualPaddingMask, text: out.text, textMask: batch.textPaddingMask)
-        return (classifier(joint), out)
+        return (classifier(pool(out, batch)), out)
     }
 }

@@ -1,3 +1,5 @@
+import CrossModal
+
 /// What an `ImageTextModel` is: its task, fusion, encoders and sizes, plus the label list and vocabulary it was
 /// trained with. Stored in a model bundle's `bundle.json`, so the model can be rebuilt exactly.
 public struct ImageTextModelConfig: Codable, Equatable, Sendable {
@@ -55,6 +57,8 @@ public struct ImageTextModelConfig: Codable, Equatable, Sendable {
     public var heads: Int?
     /// Cross-modal layers (nil: 1 for cross-attention, 2 for co-attention).
     public var layers: Int?
+    /// What the cross-attention and co-attention classifiers read (nil: both streams' pooled features).
+    public var readout: CrossAttentionFusion.Readout?
     /// Hidden layers of the classifier MLP, each 4 × width (nil: 2 for concat and grid-MLP, 1 for the attention fusions).
     public var mlpLayers: Int?
     /// Side of the square images the small CNN reads (images are resized to it).
@@ -72,7 +76,7 @@ public struct ImageTextModelConfig: Codable, Equatable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case task, fusion, imageEncoder = "image_encoder", textEncoder = "text_encoder", finetuneEncoders = "finetune_encoders"
-        case width, heads, layers, mlpLayers = "mlp_layers", imageSize = "image_size", maxTokens = "max_tokens", labels, vocabulary
+        case width, heads, layers, readout, mlpLayers = "mlp_layers", imageSize = "image_size", maxTokens = "max_tokens", labels, vocabulary
     }
 
     /// Throws `ImageTextError.invalidConfig` for combinations that cannot work.
@@ -90,6 +94,10 @@ public struct ImageTextModelConfig: Codable, Equatable, Sendable {
             throw ImageTextError.invalidConfig("width must be a positive multiple of the \(heads) attention heads, found \(width)")
         }
         if let layers, layers < 1 { throw ImageTextError.invalidConfig("layers must be at least 1, found \(layers)") }
+        if readout != nil && fusion != .crossAttention && fusion != .coAttention {
+            throw ImageTextError.invalidConfig(
+                "a readout applies to the cross-attention and co-attention fusions only, found it set for \(fusion.rawValue); remove it")
+        }
         if let mlpLayers, mlpLayers < 0 { throw ImageTextError.invalidConfig("MLP layers must be 0 or more, found \(mlpLayers)") }
         if textEncoder == .minilmClauses && finetuneEncoders {
             throw ImageTextError.invalidConfig("minilm-clauses reads cached features of each clause and cannot be fine-tuned; use --text-encoder minilm to fine-tune MiniLM")

@@ -1,3 +1,4 @@
+import CrossModal
 import Foundation
 import Imaging
 import OwnData
@@ -44,11 +45,13 @@ public enum SortOfCLEVRSource {
     public static func group(_ kind: QuestionKind) -> String { (kind.isRelational ? "relational/" : "non-relational/") + kind.rawValue }
 
     /// The model the reproduction trains for `fusion`: the paper's small CNN over 75×75 pixels, a learned question
-    /// encoder or frozen MiniLM, `width` wide, answering with `labels`.
+    /// encoder or frozen MiniLM, `width` wide, answering with `labels`; the attention models' classifiers read
+    /// `readout` (docs/SORT_OF_CLEVR_GROUNDING.md compares them).
     public static func model(_ fusion: ImageTextModelConfig.Fusion, textEncoder: ImageTextModelConfig.TextEncoder = .learned,
-                             width: Int = 64) -> ImageTextModelConfig {
+                             width: Int = 64, readout: CrossAttentionFusion.Readout = .bothStreams) -> ImageTextModelConfig {
         var config = ImageTextModelConfig(task: .classify, fusion: fusion, imageEncoder: .smallCNN, textEncoder: textEncoder)
         config.width = width
+        if fusion == .crossAttention || fusion == .coAttention { config.readout = readout }
         config.imageSize = SortOfCLEVRGenerator().imageSize
         return config
     }
