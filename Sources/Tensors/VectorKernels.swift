@@ -42,12 +42,25 @@ enum Vector {
             acc.replace(with: v, where: v .> acc)
             j += width
         }
-        var m = acc.max()
+        var m = j > 0 ? laneMax(acc) : -.infinity
         while j < n {
             if x[j] > m { m = x[j] }
             j += 1
         }
         return m
+    }
+
+    /// The largest lane of a vector without NaNs, folding halves (the standard library's `max()` reduction is
+    /// a generic lane-by-lane loop, hundreds of instructions per call, which the softmax of short rows pays per row).
+    @inline(__always)
+    static func laneMax(_ v: V) -> Float {
+        var h8 = v.lowHalf, o8 = v.highHalf
+        h8.replace(with: o8, where: o8 .> h8)
+        var h4 = h8.lowHalf, o4 = h8.highHalf
+        h4.replace(with: o4, where: o4 .> h4)
+        var h2 = h4.lowHalf, o2 = h4.highHalf
+        h2.replace(with: o2, where: o2 .> h2)
+        return Swift.max(h2.x, h2.y)
     }
 
     /// e^x lane-wise (Cephes expf: round-to-nearest range reduction by ln 2, degree-6 polynomial; relative
@@ -84,11 +97,11 @@ enum Vector {
             acc += e
             j += width
         }
-        if j < n {  // tail: one padded vector
-            var t = V(repeating: -.infinity)
-            for i in j..<n { t[i - j] = x[i] - shift }
-            let e = exp(t)
-            for i in j..<n { x[i] = e[i - j] }
+        if j < n {  // tail: one vector padded with −∞ (e^−∞ = 0), copied in and out whole: lane-by-lane access
+            var t = V(repeating: -.infinity)  // of a SIMD value costs a spill and a reload per lane
+            withUnsafeMutableBytes(of: &t) { $0.baseAddress!.copyMemory(from: x + j, byteCount: (n - j) * MemoryLayout<Float>.stride) }
+            let e = exp(t - shift)
+            withUnsafeBytes(of: e) { (x + j).update(from: $0.baseAddress!.assumingMemoryBound(to: Float.self), count: n - j) }
             acc += e
         }
         return acc.sum()
