@@ -49,6 +49,9 @@ struct SortOfCLEVRReproduceCommand: ParsableCommand {
     @Option(help: "What the attention models' classifiers read: both-streams (pooled regions ‖ pooled question, the reference module) or text (the question's stream alone; see docs/SORT_OF_CLEVR_GROUNDING.md).")
     var readout: CrossAttentionFusion.Readout = .bothStreams
 
+    @Flag(help: "Let the co-attention model's regions attend to each other, with a bias by their distance on the grid (see docs/SORT_OF_CLEVR_GROUNDING.md).")
+    var regionSelfAttention = false
+
     @Option(help: "Evaluate on the test split every this many steps (default 500; 0 = only at the end).")
     var evalEvery: Int?
 
@@ -67,7 +70,8 @@ struct SortOfCLEVRReproduceCommand: ParsableCommand {
               + "test images, \(training.steps) steps of \(imagesPerStep) images × \(questionsPerImage) questions per model")
         let records = try options.compare(
             !models.isEmpty ? models : quick ? [.concat, .coAttention] : SortOfCLEVRSource.fusions,
-            model: { SortOfCLEVRSource.model($0, textEncoder: textEncoder, width: options.width, readout: readout) }, training: training,
+            model: { SortOfCLEVRSource.model($0, textEncoder: textEncoder, width: options.width, readout: readout,
+                                                       regionSelfAttention: regionSelfAttention) }, training: training,
             configure: { ($0.textsPerImage, $0.labelOrder) = (questionsPerImage, SortOfCLEVRSource.labels) },
             train: train, test: test, out: out, curves: SortOfCLEVRReport.curves, shown: ["group:relational", "group:non-relational"],
             candidates: test.entries.filter { $0.group?.hasPrefix("relational/") ?? false })

@@ -79,6 +79,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "What the cross-attention and co-attention classifiers read: both-streams (pooled regions ‖ pooled text, the default) or text (the text stream alone, as LXMERT answers).")
     var readout: CrossAttentionFusion.Readout?
 
+    @Flag(help: "Co-attention: let the regions attend to each other, with a bias by their distance on the grid.")
+    var regionSelfAttention = false
+
     @Option(help: "Hidden layers of the classifier MLP (default 2 for concat and grid-mlp, 1 for the attention fusions).")
     var mlpLayers: Int?
 
@@ -132,6 +135,7 @@ struct TrainCommand: ParsableCommand {
         model.finetuneEncoders = finetuneEncoders
         model.width = width
         (model.heads, model.layers, model.readout, model.mlpLayers) = (heads, layers, readout, mlpLayers)
+        model.regionSelfAttention = regionSelfAttention ? true : nil
         model.imageSize = imageSize
         var run = ImageTextRun(model: model, training: training)
         run.textsPerImage = textsPerImage

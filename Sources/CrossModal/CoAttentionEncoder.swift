@@ -27,8 +27,8 @@ public final class CoAttentionEncoder: Module {
                 CrossModalAttention(hiddenDim: width, heads: heads, dropout: dropout, weights: weights)
             case let .coAttention(ffn):
                 CoAttentionLayer(width: width, heads: heads, feedForwardDim: ffn, dropout: dropout)
-            case let .coTransformer(ffn):
-                CoTransformerLayer(width: width, heads: heads, feedForwardDim: ffn, dropout: dropout)
+            case let .coTransformer(ffn, grid):
+                CoTransformerLayer(width: width, heads: heads, feedForwardDim: ffn, dropout: dropout, regionGrid: grid)
             }
         }
         super.init()

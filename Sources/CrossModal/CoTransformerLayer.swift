@@ -6,7 +6,8 @@ import Tensors
 /// visual features that have already read the question and been transformed per region — the order that
 /// lets a region decide "I am the object the question names" before the text looks for it.
 /// Keys: `visual_attention.*`, `visual_norm.*`, `visual_feed_forward.{0,2}.*` (Linear, ReLU, Linear),
-/// `visual_feed_forward_norm.*` and the same with `text_`.
+/// `visual_feed_forward_norm.*` and the same with `text_`; with a `regionGrid`, the regions also attend to each
+/// other after their feed-forward (`region_self_attention.*`, before the text attends to them).
 public final class CoTransformerLayer: Module {
     public let visualAttention: MultiheadAttention
     public let visualNorm: LayerNorm
@@ -16,8 +17,10 @@ public final class CoTransformerLayer: Module {
     public let textNorm: LayerNorm
     public let textFeedForward: MLP
     public let textFeedForwardNorm: LayerNorm
+    /// The regions attending to each other after their feed-forward (`RegionSelfAttention`), when built with a grid.
+    public let regionSelfAttention: RegionSelfAttention?
 
-    public init(width: Int, heads: Int, feedForwardDim: Int, dropout: Float) {
+    public init(width: Int, heads: Int, feedForwardDim: Int, dropout: Float, regionGrid: RegionGrid? = nil) {
         precondition(width % heads == 0, "CoTransformerLayer: width \(width) is not divisible by heads \(heads)")
         visualAttention = MultiheadAttention(embedDim: width, heads: heads, dropout: dropout)
         visualNorm = LayerNorm(width)
@@ -27,6 +30,7 @@ public final class CoTransformerLayer: Module {
         textNorm = LayerNorm(width)
         textFeedForward = MLP([width, feedForwardDim, width], dropout: dropout)
         textFeedForwardNorm = LayerNorm(width)
+        regionSelfAttention = regionGrid.map { RegionSelfAttention(width: width, heads: heads, grid: $0, dropout: dropout) }
         super.init()
         register(module: "visual_attention", visualAttention)
         register(module: "visual_norm", visualNorm)
@@ -36,6 +40,7 @@ public final class CoTransformerLayer: Module {
         register(module: "text_norm", textNorm)
         register(module: "text_feed_forward", textFeedForward)
         register(module: "text_feed_forward_norm", textFeedForwardNorm)
+        if let regionSelfAttention { register(module: "region_self_attention", regionSelfAttention) }
     }
 
     public func callAsFunction(
@@ -45,7 +50,8 @@ public final class CoTransformerLayer: Module {
         let v = visualAttention(visual, text, text, keyPaddingMask: textPaddingMask, needWeights: returnWeights,
                                 averageAttentionWeights: !perHead)
         let attendedVisual = visualNorm(visual, adding: v.output)
-        let newVisual = visualFeedForwardNorm(attendedVisual, adding: visualFeedForward(attendedVisual))
+        var newVisual = visualFeedForwardNorm(attendedVisual, adding: visualFeedForward(attendedVisual))
+        if let regionSelfAttention { newVisual = regionSelfAttention(newVisual, paddingMask: visualPaddingMask) }
         let t = textAttention(text, newVisual, newVisual, keyPaddingMask: visualPaddingMask, needWeights: returnWeights,
                               averageAttentionWeights: !perHead)
         let attendedText = textNorm(text, adding: t.output)

@@ -22,8 +22,8 @@ public final class CrossAttentionFusion: Module, FusionModel {
         /// LXMERT-style `CoAttentionLayer` (cross, self, feed-forward) with this feed-forward width.
         case coAttention(feedForwardDim: Int)
         /// ViLBERT-style `CoTransformerLayer` (each stream: cross-attention then feed-forward) with this
-        /// feed-forward width.
-        case coTransformer(feedForwardDim: Int)
+        /// feed-forward width; with a region grid, the regions also attend to each other (`RegionSelfAttention`).
+        case coTransformer(feedForwardDim: Int, regionGrid: RegionGrid? = nil)
     }
 
     public let visualProjector: FeatureProjector

@@ -38,8 +38,8 @@ public final class MultiheadAttention: Module {
     }
 
     /// Attends `query` [B, Lq, E] over `key` [B, Lk, E] / `value` [B, Lk, E]. `keyPaddingMask` [B, Lk] and
-    /// boolean attention masks are `true` where attention is blocked; `attentionMask` is [Lq, Lk] or
-    /// [B·heads, Lq, Lk]. With `needWeights`, also returns the attention weights averaged over heads
+    /// boolean attention masks are `true` where attention is blocked; `attentionMask` is [Lq, Lk],
+    /// [B·heads, Lq, Lk] or [heads, Lq, Lk]. With `needWeights`, also returns the attention weights averaged over heads
     /// [B, Lq, Lk], or per head [B, heads, Lq, Lk] when `averageAttentionWeights` is false.
     ///
     /// With `queryLayout` (`keyLayout`) the queries (keys and values) are packed variable-length sequences

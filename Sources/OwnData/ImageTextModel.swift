@@ -62,7 +62,8 @@ public final class ImageTextModel: Module {
             textDim = 384
         }
         let classes = config.task == .classify ? config.labels.count : 2
-        fusion = Self.makeFusion(config, visualDim: visualDim, textDim: textDim, regions: grid.height * grid.width, classes: classes)
+        fusion = Self.makeFusion(config, visualDim: visualDim, textDim: textDim, grid: RegionGrid(height: grid.height, width: grid.width),
+                                 classes: classes)
         super.init()
         if let smallCNN { register(module: "image_encoder", smallCNN) }
         if let efficientNet = self.efficientNet {
@@ -79,23 +80,24 @@ public final class ImageTextModel: Module {
 
     /// The fusion model of `config` over `regions` region tokens per image: concat or grid-MLP with a
     /// two-hidden-layer MLP, one shared cross-attention layer or a 2-layer co-attention stack (8 heads, no
-    /// dropout) with a one-hidden-layer classifier, or the dual encoder; `heads`, `layers`, `readout` and
-    /// `mlpLayers` change those.
-    static func makeFusion(_ config: ImageTextModelConfig, visualDim: Int, textDim: Int, regions: Int, classes: Int) -> any FusionModel {
+    /// dropout) with a one-hidden-layer classifier, or the dual encoder over a `grid` of regions; `heads`,
+    /// `layers`, `readout`, `regionSelfAttention` and `mlpLayers` change those.
+    static func makeFusion(_ config: ImageTextModelConfig, visualDim: Int, textDim: Int, grid: RegionGrid, classes: Int) -> any FusionModel {
         let width = config.width, heads = config.heads ?? 8
         let mlp = { (layers: Int) in [Int](repeating: 4 * width, count: config.mlpLayers ?? layers) }
         switch config.fusion {
         case .concat:
             return ConcatFusion(visualDim: visualDim, textDim: textDim, width: width, hidden: mlp(2), classes: classes)
         case .gridMLP:
-            return GridConcatFusion(visualDim: visualDim, textDim: textDim, regions: regions, width: width, hidden: mlp(2), classes: classes)
+            return GridConcatFusion(visualDim: visualDim, textDim: textDim, regions: grid.count, width: width, hidden: mlp(2), classes: classes)
         case .crossAttention:
             return CrossAttentionFusion(visualDim: visualDim, textDim: textDim, width: width, heads: heads, layers: config.layers ?? 1,
                                         kind: .crossAttention(.shared), dropout: 0, hidden: mlp(1), classes: classes,
                                         readout: config.readout ?? .bothStreams)
         case .coAttention:
             return CrossAttentionFusion(visualDim: visualDim, textDim: textDim, width: width, heads: heads, layers: config.layers ?? 2,
-                                        kind: .coTransformer(feedForwardDim: 2 * width), dropout: 0, hidden: mlp(1), classes: classes,
+                                        kind: .coTransformer(feedForwardDim: 2 * width, regionGrid: config.regionSelfAttention == true ? grid : nil),
+                                        dropout: 0, hidden: mlp(1), classes: classes,
                                         readout: config.readout ?? .bothStreams)
         case .dualEncoder:
             return DualEncoder(visualDim: visualDim, textDim: textDim, width: width)

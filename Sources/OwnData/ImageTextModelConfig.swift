@@ -59,6 +59,9 @@ public struct ImageTextModelConfig: Codable, Equatable, Sendable {
     public var layers: Int?
     /// What the cross-attention and co-attention classifiers read (nil: both streams' pooled features).
     public var readout: CrossAttentionFusion.Readout?
+    /// Whether the co-attention layers also let the regions attend to each other with a bias by their distance
+    /// on the grid (`RegionSelfAttention`; nil: no).
+    public var regionSelfAttention: Bool?
     /// Hidden layers of the classifier MLP, each 4 × width (nil: 2 for concat and grid-MLP, 1 for the attention fusions).
     public var mlpLayers: Int?
     /// Side of the square images the small CNN reads (images are resized to it).
@@ -76,7 +79,7 @@ public struct ImageTextModelConfig: Codable, Equatable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case task, fusion, imageEncoder = "image_encoder", textEncoder = "text_encoder", finetuneEncoders = "finetune_encoders"
-        case width, heads, layers, readout, mlpLayers = "mlp_layers", imageSize = "image_size", maxTokens = "max_tokens", labels, vocabulary
+        case width, heads, layers, readout, regionSelfAttention = "region_self_attention", mlpLayers = "mlp_layers", imageSize = "image_size", maxTokens = "max_tokens", labels, vocabulary
     }
 
     /// Throws `ImageTextError.invalidConfig` for combinations that cannot work.
@@ -97,6 +100,10 @@ public struct ImageTextModelConfig: Codable, Equatable, Sendable {
         if readout != nil && fusion != .crossAttention && fusion != .coAttention {
             throw ImageTextError.invalidConfig(
                 "a readout applies to the cross-attention and co-attention fusions only, found it set for \(fusion.rawValue); remove it")
+        }
+        if regionSelfAttention == true && fusion != .coAttention {
+            throw ImageTextError.invalidConfig(
+                "region self-attention is a part of the co-attention layers, found it set for \(fusion.rawValue); use --fusion co-attention or remove it")
         }
         if let mlpLayers, mlpLayers < 0 { throw ImageTextError.invalidConfig("MLP layers must be 0 or more, found \(mlpLayers)") }
         if textEncoder == .minilmClauses && finetuneEncoders {

@@ -46,12 +46,15 @@ public enum SortOfCLEVRSource {
 
     /// The model the reproduction trains for `fusion`: the paper's small CNN over 75×75 pixels, a learned question
     /// encoder or frozen MiniLM, `width` wide, answering with `labels`; the attention models' classifiers read
-    /// `readout` (docs/SORT_OF_CLEVR_GROUNDING.md compares them).
+    /// `readout`, and with `regionSelfAttention` the co-attention layers let the regions attend to each other
+    /// (docs/SORT_OF_CLEVR_GROUNDING.md compares them).
     public static func model(_ fusion: ImageTextModelConfig.Fusion, textEncoder: ImageTextModelConfig.TextEncoder = .learned,
-                             width: Int = 64, readout: CrossAttentionFusion.Readout = .bothStreams) -> ImageTextModelConfig {
+                             width: Int = 64, readout: CrossAttentionFusion.Readout = .bothStreams,
+                             regionSelfAttention: Bool = false) -> ImageTextModelConfig {
         var config = ImageTextModelConfig(task: .classify, fusion: fusion, imageEncoder: .smallCNN, textEncoder: textEncoder)
         config.width = width
         if fusion == .crossAttention || fusion == .coAttention { config.readout = readout }
+        if fusion == .coAttention && regionSelfAttention { config.regionSelfAttention = true }
         config.imageSize = SortOfCLEVRGenerator().imageSize
         return config
     }

@@ -5,7 +5,8 @@ import Foundation
 /// no permute copies are made. One (batch, head) pair per task, split across the cores.
 
 /// Which query–key pairs may attend, besides the key padding mask, shaped [Lq, Lk] (shared by every batch
-/// item and head) or [B·H, Lq, Lk], as PyTorch's `attn_mask`. Masks are constants (no gradient).
+/// item and head) or [B·H, Lq, Lk], as PyTorch's `attn_mask`, or [H, Lq, Lk] (one per head, shared by every
+/// batch item: the [B·H, Lq, Lk] mask that repeats it, without the copies). Masks are constants (no gradient).
 public enum AttentionMask {
     /// `true` = blocked (PyTorch `nn.MultiheadAttention` polarity).
     case bool(Mask)
@@ -184,11 +185,12 @@ private func attention(
         case .bool(let m): t = Tensor(shape: m.shape, m.values.map { $0 ? -.infinity : 0 })
         case .additive(let a): t = a
         }
-        precondition(t.shape == [lq, lk] || t.shape == [bh, lq, lk],
-                     "scaledDotProductAttention: attentionMask \(t.shape) for query \(qt.shape) and key \(kt.shape) (expected [\(lq), \(lk)] or [\(bh), \(lq), \(lk)])")
+        precondition(t.shape == [lq, lk] || t.shape == [bh, lq, lk] || t.shape == [h, lq, lk],
+                     "scaledDotProductAttention: attentionMask \(t.shape) for query \(qt.shape) and key \(kt.shape) (expected [\(lq), \(lk)], [\(bh), \(lq), \(lk)] or [\(h), \(lq), \(lk)])")
         return t
     }
-    let maskStride = maskBias?.rank == 3 ? lq * lk : 0
+    // Task t = (b, h) reads mask block t (per task), t mod H (per head) or 0 (shared).
+    let maskBlocks = maskBias?.rank == 3 ? maskBias!.shape[0] : 1
 
     // Dropout keep-multipliers (0 or 1/(1−p)), drawn in task order so a seed fixes them.
     let keep: Tensor? = dropout > 0 ? {
@@ -224,7 +226,7 @@ private func attention(
                 BLAS.sgemm(transA: false, transB: true, m: nq, n: nk, k: d, alpha: alpha,
                            a: pq + q0 * ldq + hi * d, lda: ldq, b: pk + k0 * ldk + hi * d, ldb: ldk, c: s, ldc: nk)
                 for i in 0..<nq {
-                    maskedSoftmaxRow(s + i * nk, nk, ppad.map { $0 + bi * lk }, pmask.map { $0 + t * maskStride + i * lk })
+                    maskedSoftmaxRow(s + i * nk, nk, ppad.map { $0 + bi * lk }, pmask.map { $0 + (t % maskBlocks) * lq * lk + i * lk })
                 }
                 var p = UnsafePointer(s)
                 if let pkeep {

@@ -37,6 +37,25 @@ final class ImageTextModelConfigTests: XCTestCase {
         }
     }
 
+    func testRegionSelfAttentionBuildsOnTheRegionGridOfTheCoAttentionModelOnly() throws {
+        var config = config(.coAttention)
+        config.regionSelfAttention = true
+        let decoded = try JSONDecoder().decode(ImageTextModelConfig.self, from: JSONEncoder().encode(config))
+        XCTAssertEqual(decoded, config)
+        let model = try ImageTextModel(config: decoded)
+        let fusion = try XCTUnwrap(model.fusion as? CrossAttentionFusion)
+        let layer = try XCTUnwrap(fusion.namedModules().first { $0.key == "encoder.layers.0" }?.module as? CoTransformerLayer)
+        XCTAssertEqual(layer.regionSelfAttention?.grid, RegionGrid(height: model.grid.height, width: model.grid.width))
+        XCTAssertNil(try XCTUnwrap(try ImageTextModel(config: self.config(.coAttention)).fusion as? CrossAttentionFusion)
+            .stateDict().keys.first { $0.contains("region_self_attention") })
+        var cross = self.config(.crossAttention)
+        cross.regionSelfAttention = true
+        XCTAssertThrowsError(try cross.validate()) {
+            XCTAssertEqual($0 as? ImageTextError, .invalidConfig(
+                "region self-attention is a part of the co-attention layers, found it set for cross-attention; use --fusion co-attention or remove it"))
+        }
+    }
+
     func testAReadoutForAFusionWithoutCrossModalLayersIsRefused() {
         for fusion in [ImageTextModelConfig.Fusion.concat, .gridMLP] {
             var config = config(fusion)

@@ -57,11 +57,14 @@ final class SortOfCLEVRSourceTests: XCTestCase {
         }
     }
 
-    func testTheReadoutReachesTheAttentionModelsOnly() throws {
+    func testTheReadoutAndRegionSelfAttentionReachTheirModelsOnly() throws {
         for fusion in [ImageTextModelConfig.Fusion.crossAttention, .coAttention] {
             XCTAssertEqual(SortOfCLEVRSource.model(fusion).readout, .bothStreams, fusion.rawValue)
             XCTAssertEqual(SortOfCLEVRSource.model(fusion, readout: .text).readout, .text, fusion.rawValue)
         }
+        XCTAssertEqual(SortOfCLEVRSource.model(.coAttention, regionSelfAttention: true).regionSelfAttention, true)
+        XCTAssertNil(SortOfCLEVRSource.model(.coAttention).regionSelfAttention)
+        XCTAssertNil(SortOfCLEVRSource.model(.crossAttention, regionSelfAttention: true).regionSelfAttention)
         for fusion in [ImageTextModelConfig.Fusion.concat, .gridMLP] {
             XCTAssertNil(SortOfCLEVRSource.model(fusion, readout: .text).readout, fusion.rawValue)
         }

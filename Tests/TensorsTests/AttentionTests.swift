@@ -100,6 +100,36 @@ final class AttentionTests: XCTestCase {
         }
     }
 
+    /// A per-head mask [H, Lq, Lk] is the per-task mask [B·H, Lq, Lk] that repeats it for every batch item
+    /// (which the PyTorch fixtures check): same output, weights and gradients, additive and boolean.
+    func testPerHeadMaskEqualsItsRepetitionPerBatchItem() {
+        var rng = RandomGenerator(seed: 7)
+        let (b, h, lq, lk) = (3, 2, 4, 5)
+        let q = Tensor.randn([b, lq, 6], using: &rng), k = Tensor.randn([b, lk, 6], using: &rng), v = Tensor.randn([b, lk, 4], using: &rng)
+        let gout = Tensor.randn([b, lq, 4], using: &rng)
+        let bias = Tensor.randn([h, lq, lk], using: &rng)
+        for i in 0..<lq { bias.mutableData[(1 * lq + i) * lk + i] = -.infinity }
+        let blocked = Mask(shape: [h, lq, lk], (0..<(h * lq * lk)).map { $0 % 3 == 1 })
+        let repeated = { (t: Tensor) in Tensor(shape: [b * h, lq, lk], Array((0..<b).map { _ in t.scalars }.joined())) }
+        let blockedRepeated = Mask(shape: [b * h, lq, lk], Array((0..<b).map { _ in blocked.values }.joined()))
+        for (perHead, perTask) in [(AttentionMask.additive(bias), AttentionMask.additive(repeated(bias))),
+                                   (.bool(blocked), .bool(blockedRepeated))] {
+            func run(_ mask: AttentionMask) -> (Tensor, [Tensor], Tensor) {
+                var weights: Tensor?
+                let (value, grads) = valueAndGrad(at: [q, k, v]) { x in
+                    let r = scaledDotProductAttention(query: x[0], key: x[1], value: x[2], heads: h, attentionMask: mask, returnWeights: true)
+                    weights = r.weights
+                    return sum(mul(r.output, gout))
+                }
+                return (value, grads, weights!)
+            }
+            let (a, c) = (run(perHead), run(perTask))
+            XCTAssertEqual(a.0.scalars, c.0.scalars)
+            XCTAssertEqual(a.2.scalars, c.2.scalars, "weights")
+            for (x, y) in zip(a.1, c.1) { XCTAssertEqual(x.scalars, y.scalars, "gradient") }
+        }
+    }
+
     /// With V = I per head the output row is the dropped weight row: each entry is 0 or w/(1−p),
     /// about p of them are 0, and the returned weights are the pre-dropout ones (rows sum to 1).
     func testDropoutZeroesAndRescalesWeights() {
