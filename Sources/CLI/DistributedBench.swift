@@ -117,9 +117,11 @@ struct DistributedBench: ParsableCommand {
         }
     }
 
-    /// The Sort-of-CLEVR co-attention model as `sort-of-clevr reproduce` trains it.
+    /// The Sort-of-CLEVR co-attention model the README's figures were measured with (both streams pooled, no
+    /// region self-attention: `sort-of-clevr reproduce --readout both-streams --no-region-self-attention`).
     private static func sortOfCLEVRModel() throws -> ImageTextModel {
-        var run = ImageTextRun(model: SortOfCLEVRSource.model(.coAttention), training: TrainingConfig())
+        var run = ImageTextRun(model: SortOfCLEVRSource.model(.coAttention, readout: .bothStreams, regionSelfAttention: false),
+                               training: TrainingConfig())
         run.labelOrder = SortOfCLEVRSource.labels
         return try ImageTextModel(config: try run.configured(for: SortOfCLEVRSource.manifest(.train, count: 200, seed: 0)))
     }

@@ -46,11 +46,11 @@ struct SortOfCLEVRReproduceCommand: ParsableCommand {
     @Option(help: "Question encoder: learned (a small Transformer trained with the model) or minilm (frozen all-MiniLM-L6-v2; `make models`).")
     var textEncoder: ImageTextModelConfig.TextEncoder = .learned
 
-    @Option(help: "What the attention models' classifiers read: both-streams (pooled regions ‖ pooled question, the reference module) or text (the question's stream alone; see docs/SORT_OF_CLEVR_GROUNDING.md).")
-    var readout: CrossAttentionFusion.Readout = .bothStreams
+    @Option(help: "What the attention models' classifiers read: text (the question's stream alone) or both-streams (pooled regions ‖ pooled question, the reference module) (default: text for co-attention, both-streams for cross-attention; see docs/SORT_OF_CLEVR_GROUNDING.md).")
+    var readout: CrossAttentionFusion.Readout?
 
-    @Flag(help: "Let the co-attention model's regions attend to each other, with a bias by their distance on the grid (see docs/SORT_OF_CLEVR_GROUNDING.md).")
-    var regionSelfAttention = false
+    @Flag(inversion: .prefixedNo, help: "Let the co-attention model's regions attend to each other, with a bias by their distance on the grid (see docs/SORT_OF_CLEVR_GROUNDING.md).")
+    var regionSelfAttention = true
 
     @Option(help: "Evaluate on the test split every this many steps (default 500; 0 = only at the end).")
     var evalEvery: Int?

@@ -45,15 +45,17 @@ public enum SortOfCLEVRSource {
     public static func group(_ kind: QuestionKind) -> String { (kind.isRelational ? "relational/" : "non-relational/") + kind.rawValue }
 
     /// The model the reproduction trains for `fusion`: the paper's small CNN over 75×75 pixels, a learned question
-    /// encoder or frozen MiniLM, `width` wide, answering with `labels`; the attention models' classifiers read
-    /// `readout`, and with `regionSelfAttention` the co-attention layers let the regions attend to each other
-    /// (docs/SORT_OF_CLEVR_GROUNDING.md compares them).
+    /// encoder or frozen MiniLM, `width` wide, answering with `labels`. The attention models' classifiers read
+    /// `readout` (nil: the question's stream alone for co-attention, both streams for the reference
+    /// cross-attention), and with `regionSelfAttention` the co-attention layers let the regions attend to each
+    /// other: docs/SORT_OF_CLEVR_GROUNDING.md shows why co-attention grounds positions and solves "furthest" within
+    /// the quick budget with both, and not without.
     public static func model(_ fusion: ImageTextModelConfig.Fusion, textEncoder: ImageTextModelConfig.TextEncoder = .learned,
-                             width: Int = 64, readout: CrossAttentionFusion.Readout = .bothStreams,
-                             regionSelfAttention: Bool = false) -> ImageTextModelConfig {
+                             width: Int = 64, readout: CrossAttentionFusion.Readout? = nil,
+                             regionSelfAttention: Bool = true) -> ImageTextModelConfig {
         var config = ImageTextModelConfig(task: .classify, fusion: fusion, imageEncoder: .smallCNN, textEncoder: textEncoder)
         config.width = width
-        if fusion == .crossAttention || fusion == .coAttention { config.readout = readout }
+        if fusion == .crossAttention || fusion == .coAttention { config.readout = readout ?? (fusion == .coAttention ? .text : .bothStreams) }
         if fusion == .coAttention && regionSelfAttention { config.regionSelfAttention = true }
         config.imageSize = SortOfCLEVRGenerator().imageSize
         return config
