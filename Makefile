@@ -20,9 +20,10 @@ deps:
 
 ## The binding task (seconds), then a shortened Sort-of-CLEVR reproduction from pixels (a few minutes on 2 cores).
 demo: deps
-	$(SWIFT) run -c release crossmodal demo
+	$(SWIFT) build -c release --product crossmodal
+	$$($(SWIFT) build -c release --show-bin-path)/crossmodal demo
 	rm -rf runs/sort-of-clevr-demo  # each demo is a fresh run (reproduce refuses to overwrite checkpoints)
-	$(SWIFT) run -c release crossmodal sort-of-clevr reproduce --quick --out runs/sort-of-clevr-demo
+	$$($(SWIFT) build -c release --show-bin-path)/crossmodal sort-of-clevr reproduce --quick --out runs/sort-of-clevr-demo
 
 ## Builds and runs every test (no Python needed: fixtures are committed; the pretrained models are fetched).
 test: deps models

@@ -16,13 +16,14 @@ struct SortOfCLEVRReproduceCommand: ParsableCommand {
             on the data generated in memory, or on `--data DIR` written by `sort-of-clevr generate`. Writes \
             results.json, loss-curves.png, relational-curves.png, non-relational-curves.png and attention heatmaps \
             to --out. Budget: 15,000 steps per model at peak learning rate 7e-4; `--quick` is the `make demo` budget: \
-            the pooled-concat baseline and the co-attention stack, 4,000 steps each at learning rate 1e-3.
+            the pooled-concat baseline and the co-attention stack, 4,000 steps each at learning rate 1e-3, evaluated \
+            every 1,000 steps.
             """)
 
     @Option(parsing: .upToNextOption, help: "Models to train (default: concat, grid-mlp, cross-attention, co-attention; with --quick: concat, co-attention).")
     var models: [ImageTextModelConfig.Fusion] = []
 
-    @Flag(help: "The short `make demo` run: 4,000 steps per model at learning rate 1e-3 instead of 15,000 at 7e-4, by default only concat and co-attention.")
+    @Flag(help: "The short `make demo` run: 4,000 steps per model at learning rate 1e-3 (evaluated every 1,000) instead of 15,000 at 7e-4, by default only concat and co-attention.")
     var quick = false
 
     @Option(help: "A data set written by `sort-of-clevr generate` (default: generate in memory from --data-seed).")
@@ -52,7 +53,7 @@ struct SortOfCLEVRReproduceCommand: ParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Let the co-attention model's regions attend to each other, with a bias by their distance on the grid (see docs/SORT_OF_CLEVR_GROUNDING.md).")
     var regionSelfAttention = true
 
-    @Option(help: "Evaluate on the test split every this many steps (default 500; 0 = only at the end).")
+    @Option(help: "Evaluate on the test split every this many steps (default 500, 1000 with --quick; 0 = only at the end).")
     var evalEvery: Int?
 
     @OptionGroup var options: ReproduceOptions
@@ -61,7 +62,8 @@ struct SortOfCLEVRReproduceCommand: ParsableCommand {
         let out = URL(fileURLWithPath: options.out ?? "runs/sort-of-clevr")
         let training = try TrainingConfig.forCommand(
             file: config, defaults: .commandDefaults(steps: 15000), steps: options.steps ?? (quick ? 4000 : nil),
-            learningRate: options.learningRate ?? (quick ? 1e-3 : nil), evalEvery: evalEvery, outputDir: out.path) { cfg in
+            learningRate: options.learningRate ?? (quick ? 1e-3 : nil), evalEvery: evalEvery ?? (quick ? 1000 : nil),
+            outputDir: out.path) { cfg in
             cfg.batchSize = imagesPerStep
             if let seed = options.seed { cfg.seed = seed }
         }
