@@ -3,8 +3,8 @@ import Foundation
 /// Child processes the benches start (mpirun, valgrind, objcopy).
 enum ChildProcess {
     /// Runs `arguments` (an executable's path, then its arguments), with `environment` added to this process's,
-    /// and returns what it printed (stdout and stderr); throws when it fails.
-    static func output(_ arguments: [String], environment: [String: String] = [:]) throws -> (text: String, status: Int32) {
+    /// and returns what it printed (stdout and stderr); throws, with that text, when it exits with a failure.
+    static func output(_ arguments: [String], environment: [String: String] = [:]) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: arguments[0])
         process.arguments = Array(arguments.dropFirst())
@@ -15,6 +15,6 @@ enum ChildProcess {
         let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         guard process.terminationStatus == 0 else { throw CommandError("\(arguments.joined(separator: " ")) failed:\n\(text)") }
-        return (text, process.terminationStatus)
+        return text
     }
 }

@@ -34,7 +34,7 @@ struct DistributedBench: ParsableCommand {
         let mpirun = ["/usr/bin/mpirun", "--oversubscribe"] + (getuid() == 0 ? ["--allow-run-as-root"] : []) + ["-np", "2"]
         guard FileManager.default.isExecutableFile(atPath: mpirun[0]) else { throw CommandError("\(mpirun[0]) is missing: `make deps` installs openmpi-bin") }
         print("bench distributed: \(ProcessInfo.processInfo.activeProcessorCount) cores, Open MPI over shared memory (2 ranks on this host); load average \(SeedBench.loadAverage)\n")
-        print(try ChildProcess.output(mpirun + [me, "bench", "distributed", "--collectives"]).text)
+        print(try ChildProcess.output(mpirun + [me, "bench", "distributed", "--collectives"]))
 
         let small = try Self.gradientBytes(try Self.sortOfCLEVRModel())
         let large = try? Self.gradientBytes(try ImageTextModel(config: Self.finetunedConfig(), efficientNet: PretrainedEncoders.efficientNet(),
@@ -51,7 +51,7 @@ struct DistributedBench: ParsableCommand {
                                         "--image-encoder", "small-cnn", "--text-encoder", "learned", "--texts-per-image", "20",
                                         "--steps", String(steps), "--batch-size", "32", "--eval-every", "0",
                                         "--out", root.appendingPathComponent(out).path] + extra
-            let text = try ChildProcess.output(arguments).text
+            let text = try ChildProcess.output(arguments)
             guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix("trained ") }) else {
                 throw CommandError("bench distributed: training printed no summary:\n\(text)")
             }
@@ -78,7 +78,7 @@ struct DistributedBench: ParsableCommand {
             let manifests = try FashionScenesExport.write(to: root.appendingPathComponent("fashion"), trainScenes: 16, testScenes: 1, seed: 0)
             let text = try ChildProcess.output([me, "train", "--task", "match", "--data", manifests[0].path, "--fusion", "co-attention",
                                         "--image-encoder", "efficientnet-lite0", "--text-encoder", "minilm", "--finetune-encoders",
-                                        "--steps", "3", "--batch-size", "8", "--eval-every", "0", "--out", root.appendingPathComponent("finetuned").path]).text
+                                        "--steps", "3", "--batch-size", "8", "--eval-every", "0", "--out", root.appendingPathComponent("finetuned").path])
             let line = text.split(separator: "\n").first { $0.hasPrefix("trained ") }
             finetunedStep = line.flatMap { $0.split(separator: " ").compactMap { Double($0) }.dropFirst().first }.map { $0 / 3 }
         }

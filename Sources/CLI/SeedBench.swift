@@ -206,7 +206,7 @@ struct SeedBench: ParsableCommand {
         _ = try ChildProcess.output(["/usr/bin/objcopy", "--strip-debug", probe.path, copy.path])
         let text = try ChildProcess.output([valgrind, "--tool=callgrind", "--callgrind-out-file=/dev/null", copy.path, parts[0], parts[1],
                                             String(countBatch), String(countTextLength)],
-                                           environment: ["OPENBLAS_CORETYPE": "Haswell"]).text
+                                           environment: ["OPENBLAS_CORETYPE": "Haswell"])
         guard let line = text.split(separator: "\n").first(where: { $0.contains("Collected :") }),
               let count = line.split(separator: " ").last.flatMap({ Int($0) }) else {
             throw ValidationError("callgrind did not count `SeedProbe \(parts.joined(separator: " "))`: \(text.suffix(500))")

@@ -225,9 +225,8 @@ private func attention(
                 let s = pw.map { $0 + wo[t] } ?? scratch
                 BLAS.sgemm(transA: false, transB: true, m: nq, n: nk, k: d, alpha: alpha,
                            a: pq + q0 * ldq + hi * d, lda: ldq, b: pk + k0 * ldk + hi * d, ldb: ldk, c: s, ldc: nk)
-                for i in 0..<nq {
-                    maskedSoftmaxRow(s + i * nk, nk, ppad.map { $0 + bi * lk }, pmask.map { $0 + (t % maskBlocks) * lq * lk + i * lk })
-                }
+                let (padRow, maskBlock) = (ppad.map { $0 + bi * lk }, pmask.map { $0 + (t % maskBlocks) * lq * lk })
+                for i in 0..<nq { maskedSoftmaxRow(s + i * nk, nk, padRow, maskBlock.map { $0 + i * lk }) }
                 var p = UnsafePointer(s)
                 if let pkeep {
                     let dropped = scratch + largest, m = pkeep + wo[t]
