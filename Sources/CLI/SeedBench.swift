@@ -49,6 +49,9 @@ struct SeedBench: ParsableCommand {
     @Flag(help: "Print a per-op profile of the training step instead (Swift only; mean of --pairs steps after the warm-ups).")
     var profile = false
 
+    @Flag(help: "Print each sgemm call of the training step instead: its shape and layout, and its own rate replayed alone (median of 9), against the GEMM probe (Swift only).")
+    var gemms = false
+
     @Flag(help: "Count the instructions of a training step and of an inference with valgrind's callgrind instead: deterministic where times are not (1 thread; OpenBLAS's AVX2 kernels, since valgrind cannot run AVX-512). Several minutes.")
     var instructions = false
 
@@ -72,6 +75,7 @@ struct SeedBench: ParsableCommand {
         if scaling { return try runScaling() }
         if profile { return runProfile() }
         if instructions { return try runInstructionCounts() }
+        if gemms { return runGEMMTable() }
         let workload = SeedWorkload(batchSize: batch, textLength: textLength)
         let valid = workload.lengths.reduce(0, +)
         print("CrossModal seed benchmark — B=\(batch), \(SeedWorkload.regions) regions, text length \(textLength) (\(valid)/\(batch * textLength) tokens valid), \(threads) threads, "
@@ -98,6 +102,9 @@ struct SeedBench: ParsableCommand {
         let (swiftPeak, peerPeak) = (ProcessMemory.peakKiB, try torch?.peakKiB())
         workload.model.eval()
         let infer = try compare(swift: { _ = workload.inference() }, peer: torch.map { t in { try t.inference() } })
+        let inferFloor = gemmFloor { _ = workload.inference() }
+        workload.model.train()
+        let trainFloor = gemmFloor { _ = workload.trainingStep(optimizer) }
         print("load average after: \(Self.loadAverage)")
         print(String(format: "GEMM probe after: %.1f GFLOP/s", GEMMProbe.gflops()))
 
@@ -119,6 +126,14 @@ struct SeedBench: ParsableCommand {
             memory += String(format: "     %8.1f MiB (step +%5.1f MiB)", Double(peerPeak) / 1024, Double(peerPeak - peerBaseline) / 1024)
         }
         print(memory)
+        print("\nGEMMs alone (each sgemm call of one repetition recorded, then replayed on buffers of its own, timed turn about with the repetition, \(pairs) pairs):")
+        for (name, executed, floor) in [("training step", workload.trainingFLOPs(unpadded: true), trainFloor), ("inference", workload.forwardFLOPs(unpadded: true), inferFloor)] {
+            let ms = Timing.median(floor.timing.a)
+            print("  " + name.padding(toLength: 14, withPad: " ", startingAt: 0)
+                  + String(format: " %8.1f ms for %d calls, %.2f GFLOP (%d per-head calls, %.2f GFLOP, not replayed): the whole %@ at that speed is %.1f%% of probe; it takes %.2f× the GEMMs' time",
+                           ms, floor.replay.calls.count, floor.replay.flops / 1e9, floor.replay.skipped.count, floor.replay.skipped.map(\.flops).reduce(0, +) / 1e9,
+                           name, 100 * executed / ms / 1e6 / peak, 1 / floor.timing.medianRatio))
+        }
         guard let torch else { return }
         print("\nSwift/PyTorch time, median of \(pairs) interleaved pairs [interquartile range] (bootstrap 95% interval of the median):")
         for (name, times) in [("training step", train), ("inference", infer)] {
@@ -141,6 +156,39 @@ struct SeedBench: ParsableCommand {
             return PairedComparison(a: samples, b: samples)
         }
         return try PairedComparison.measure(pairs: pairs, warmups: warmups, pause: pause, a: { Timing.milliseconds(swift) }, b: peer)
+    }
+
+    /// The GEMM floor of `body`: its sgemm calls recorded in one run and replayed alone (`GEMMReplay`), the
+    /// replay timed turn about with `body` (a = replay, b = body).
+    private func gemmFloor(_ body: @escaping () -> Void) -> (replay: GEMMReplay, timing: PairedComparison) {
+        let recorder = GEMMRecorder()
+        recorder.record(body)
+        let replay = GEMMReplay(recorder.calls, threads: threads)
+        return (replay, PairedComparison.measure(pairs: pairs, warmups: 2, a: { Timing.milliseconds(replay.run) }, b: { Timing.milliseconds(body) }))
+    }
+
+    /// The training step's sgemm calls one by one, as a Markdown table: layout, shape, time and rate alone.
+    private func runGEMMTable() {
+        let workload = SeedWorkload(batchSize: batch, textLength: textLength)
+        workload.model.train()
+        let optimizer = AdamW(parameters: workload.model, learningRate: 1e-4, weightDecay: 0.01)
+        for _ in 0..<warmups { _ = workload.trainingStep(optimizer) }
+        let recorder = GEMMRecorder()
+        recorder.record { _ = workload.trainingStep(optimizer) }
+        let replay = GEMMReplay(recorder.calls, threads: threads)
+        let probe = GEMMProbe.gflops()
+        let ms = replay.callMilliseconds()
+        let total = ms.reduce(0, +)
+        print("sgemm calls of one seed training step — B=\(batch), text length \(textLength), \(threads) threads, each replayed alone (median of 9); GEMM probe \(String(format: "%.1f", probe)) GFLOP/s; BLAS: \(BLASKernels.summary)")
+        print("\(replay.skipped.count) single-threaded per-head calls (\(String(format: "%.2f", replay.skipped.map(\.flops).reduce(0, +) / 1e9)) GFLOP) not shown\n")
+        print("| # | op(A) · op(B) | m × n × k | β | GFLOP | ms | GFLOP/s | % of probe |")
+        print("|---:|---|---|---:|---:|---:|---:|---:|")
+        for (i, (call, t)) in zip(replay.calls, ms).enumerated() {
+            let layout = (call.transA ? "Aᵀ" : "A") + " · " + (call.transB ? "Bᵀ" : "B")
+            print(String(format: "| %d | %@ | %d × %d × %d | %g | %.3f | %.2f | %.1f | %.1f%% |", i + 1, layout, call.m, call.n, call.k, call.beta,
+                         call.flops / 1e9, t, call.flops / t / 1e6, 100 * call.flops / t / 1e6 / probe))
+        }
+        print(String(format: "| all | | | | %.2f | %.2f | %.1f | %.1f%% |", replay.flops / 1e9, total, replay.flops / total / 1e6, 100 * replay.flops / total / 1e6 / probe))
     }
 
     /// Time per op kind of the training step, forward and backward, with the clipping and the optimizer step.
