@@ -7,7 +7,7 @@ import Tensors
 struct OpsBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ops",
-        abstract: "GEMM vs raw sgemm, layerNorm, softmax and fused attention medians at the seed shapes.")
+        abstract: "GEMM vs raw sgemm, layerNorm, relu, softmax and fused attention medians at the seed shapes.")
 
     @Option(help: "Timed runs per measurement (median reported).")
     var runs = 20
@@ -36,6 +36,7 @@ struct OpsBench: ParsableCommand {
         let gamma = Tensor(shape: [768], repeating: 1), beta = Tensor(zeros: [768])
         report("layerNorm [32, 50, 768]", forward: { _ = layerNorm(x, weight: gamma, bias: beta) },
                backward: { _ = valueAndGrad(at: [x, gamma, beta]) { t in sum(layerNorm(t[0], weight: t[1], bias: t[2])) } })
+        report("relu [32, 50, 768]", forward: { _ = relu(x) }, backward: { _ = valueAndGrad(at: [x]) { t in sum(relu(t[0])) } })
         let scores = Tensor.randn([32, 8, 50, 32], using: &rng)
         report("softmax [32, 8, 50, 32]", forward: { _ = softmax(scores) },
                backward: { _ = valueAndGrad(at: [scores]) { t in sum(softmax(t[0])) } })

@@ -55,10 +55,28 @@ public func pow(_ x: Tensor, _ exponent: Float) -> Tensor {
 
 /// `max(x, 0)` as torch.relu: NaN stays NaN (never silently 0) and -0 stays -0; the gradient is 0 where
 /// x ≤ 0 and passes elsewhere, NaN included (PyTorch's threshold_backward).
+/// Both run 16 lanes at a time (a closure passed through `mapUnary` is called per element, unvectorised).
 public func relu(_ x: Tensor) -> Tensor {
-    let out = mapUnary(x) { $0 < 0 ? 0 : $0 }
+    let out = Tensor(uninitialized: x.shape)
+    let o = out.mutableData, p = x.data
+    Parallel.forEach(x.count) { r in
+        Vector.forEach(r, { j in
+            let v = Vector.load(p, j)
+            Vector.store(v.replacing(with: 0, where: v .< 0), o, j)
+        }, { j in o[j] = p[j] < 0 ? 0 : p[j] })
+    }
     guard Tape.isRecording(x) else { return out }
-    return Tape.record(out, inputs: [x]) { g in [mapUnaryBackward(g, x, out) { x, _ in x <= 0 ? 0 : 1 }] }
+    return Tape.record(out, inputs: [x]) { g in
+        let gx = Tensor(uninitialized: x.shape)
+        let o = gx.mutableData, pg = g.data, p = x.data
+        Parallel.forEach(x.count) { r in  // g · (x ≤ 0 ? 0 : 1): the product keeps g's NaN and sign of zero
+            Vector.forEach(r, { j in
+                let one = Vector.V(repeating: 1)
+                Vector.store(Vector.load(pg, j) * one.replacing(with: 0, where: Vector.load(p, j) .<= 0), o, j)
+            }, { j in o[j] = pg[j] * (p[j] <= 0 ? 0 : 1) })
+        }
+        return [gx]
+    }
 }
 
 public func tanh(_ x: Tensor) -> Tensor {

@@ -13,6 +13,20 @@ enum Vector {
     @inline(__always)
     static func store(_ v: V, _ p: UnsafeMutablePointer<Float>, _ j: Int) { UnsafeMutableRawPointer(p + j).storeBytes(of: v, as: V.self) }
 
+    /// Runs `lanes(j)` for j = lo, lo + 16, … while 16 elements remain in `range`, then `scalar(j)` for the tail.
+    @inline(__always)
+    static func forEach(_ range: Range<Int>, _ lanes: (Int) -> Void, _ scalar: (Int) -> Void) {
+        var j = range.lowerBound
+        while j + width <= range.upperBound {
+            lanes(j)
+            j += width
+        }
+        while j < range.upperBound {
+            scalar(j)
+            j += 1
+        }
+    }
+
     /// Σ_j f(j) over 0..<n: `lanes(j)` gives f at j..<j+16, `scalar(j)` at one j (the tail).
     @inline(__always)
     static func sum(_ n: Int, _ lanes: (Int) -> V, _ scalar: (Int) -> Float) -> Float {

@@ -24,6 +24,31 @@ final class CoreOpsTests: XCTestCase {
         try checkOp("gelu_tanh") { x, _ in gelu(x[0], approximate: .tanh) }
     }
 
+    /// The 16-lane relu kernels equal their scalar definition bit for bit on a tensor split across threads at a
+    /// point that is no multiple of 16: NaN stays NaN, −0 stays −0, the gradient is g · (x ≤ 0 ? 0 : 1).
+    func testReluKernelsEqualTheScalarDefinitionBitForBit() {
+        var rng = RandomGenerator(seed: 3)
+        let n = 70_013
+        let special: [Float] = [.nan, -0.0, 0, .infinity, -.infinity, -1e-40, 1e-40]
+        var xs = Tensor.randn([n], using: &rng).scalars, gs = Tensor.randn([n], using: &rng).scalars
+        for (i, v) in special.enumerated() {
+            xs[i * 9_973] = v
+            gs[i * 7_919 + 5] = special[(i + 3) % special.count]
+        }
+        let x = Tensor(shape: [n], xs), g = Tensor(shape: [n], gs)
+        let saved = Parallel.cores
+        defer { Parallel.cores = saved }
+        Parallel.cores = 2
+        let (_, grads) = valueAndGrad(at: [x]) { t in sum(mul(relu(t[0]), g)) }
+        let y = relu(x).scalars, gx = grads[0].scalars
+        for i in 0..<n {
+            let want = xs[i] < 0 ? 0 : xs[i], wantGrad = gs[i] * (xs[i] <= 0 ? 0 : 1)
+            if y[i].bitPattern != want.bitPattern || gx[i].bitPattern != wantGrad.bitPattern {
+                return XCTFail("relu at \(i): x \(xs[i]) → \(y[i]) (want \(want)), g \(gs[i]) → \(gx[i]) (want \(wantGrad))")
+            }
+        }
+    }
+
     func testReductionsMatchPyTorch() throws {
         try checkOp("sum_axes") { x, _ in sum(x[0], axes: [0, 2]) }
         try checkOp("sum_keepdim") { x, _ in sum(x[0], axes: [1], keepDims: true) }
