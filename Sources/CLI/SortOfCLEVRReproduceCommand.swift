@@ -53,6 +53,9 @@ struct SortOfCLEVRReproduceCommand: ParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Let the co-attention model's regions attend to each other, with a bias by their distance on the grid (see docs/SORT_OF_CLEVR_GROUNDING.md).")
     var regionSelfAttention = true
 
+    @Flag(inversion: .prefixedNo, help: "Bias the co-attention model's second look at the regions by where its first landed: near, far, and away from the regions it looked at (see docs/SORT_OF_CLEVR_GROUNDING.md).")
+    var textPointer = true
+
     @Option(help: "Evaluate on the test split every this many steps (default 500, 1000 with --quick; 0 = only at the end).")
     var evalEvery: Int?
 
@@ -73,7 +76,7 @@ struct SortOfCLEVRReproduceCommand: ParsableCommand {
         let records = try options.compare(
             !models.isEmpty ? models : quick ? [.concat, .coAttention] : SortOfCLEVRSource.fusions,
             model: { SortOfCLEVRSource.model($0, textEncoder: textEncoder, width: options.width, readout: readout,
-                                                       regionSelfAttention: regionSelfAttention) }, training: training,
+                                                       regionSelfAttention: regionSelfAttention, textPointer: textPointer) }, training: training,
             configure: { ($0.textsPerImage, $0.labelOrder) = (questionsPerImage, SortOfCLEVRSource.labels) },
             train: train, test: test, out: out, curves: SortOfCLEVRReport.curves, shown: ["group:relational", "group:non-relational"],
             candidates: test.entries.filter { $0.group?.hasPrefix("relational/") ?? false })

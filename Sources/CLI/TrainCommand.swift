@@ -82,6 +82,9 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Co-attention: let the regions attend to each other, with a bias by their distance on the grid.")
     var regionSelfAttention = false
 
+    @Flag(help: "Co-attention: bias the text's attention in each layer after the first by where it looked in the layer before (near, far, and away from the regions it looked at).")
+    var textPointer = false
+
     @Option(help: "Hidden layers of the classifier MLP (default 2 for concat and grid-mlp, 1 for the attention fusions).")
     var mlpLayers: Int?
 
@@ -136,6 +139,7 @@ struct TrainCommand: ParsableCommand {
         model.width = width
         (model.heads, model.layers, model.readout, model.mlpLayers) = (heads, layers, readout, mlpLayers)
         model.regionSelfAttention = regionSelfAttention ? true : nil
+        model.textPointer = textPointer ? true : nil
         model.imageSize = imageSize
         var run = ImageTextRun(model: model, training: training)
         run.textsPerImage = textsPerImage

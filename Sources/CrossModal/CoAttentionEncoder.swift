@@ -18,6 +18,9 @@ extension CoTransformerLayer: CrossModalLayer {}
 /// are the last layer's.
 public final class CoAttentionEncoder: Module {
     private let stack: [any CrossModalLayer]
+    /// Biases each co-transformer layer's text attention after the first by where the text looked in the one
+    /// before (`TextPointerBias`).
+    public let textPointer: TextPointerBias?
 
     public init(width: Int, heads: Int, layers: Int, kind: CrossAttentionFusion.LayerKind, dropout: Float) {
         precondition(layers >= 1, "CoAttentionEncoder: needs at least one layer, got \(layers)")
@@ -27,10 +30,11 @@ public final class CoAttentionEncoder: Module {
                 CrossModalAttention(hiddenDim: width, heads: heads, dropout: dropout, weights: weights)
             case let .coAttention(ffn):
                 CoAttentionLayer(width: width, heads: heads, feedForwardDim: ffn, dropout: dropout)
-            case let .coTransformer(ffn, grid):
+            case let .coTransformer(ffn, grid, _):
                 CoTransformerLayer(width: width, heads: heads, feedForwardDim: ffn, dropout: dropout, regionGrid: grid)
             }
         }
+        if case let .coTransformer(_, _, pointer) = kind { textPointer = pointer } else { textPointer = nil }
         super.init()
         let children = Module()
         for (i, layer) in stack.enumerated() { children.register(module: String(i), layer) }
@@ -45,8 +49,16 @@ public final class CoAttentionEncoder: Module {
     ) -> CrossModalAttentionOutput {
         var out = CrossModalAttentionOutput(visual: visual, text: text, visualToTextWeights: nil, textToVisualWeights: nil)
         for (i, layer) in stack.enumerated() {
+            let last = i == stack.count - 1
+            if let textPointer, let coTransformer = layer as? CoTransformerLayer {
+                // Every layer but the last hands its head-averaged text→region weights to the next one's bias.
+                let bias = i == 0 ? nil : out.textToVisualWeights.map { textPointer(previousWeights: $0, heads: coTransformer.textAttention.heads) }
+                out = coTransformer(visual: out.visual, text: out.text, visualPaddingMask: visualPaddingMask, textPaddingMask: textPaddingMask,
+                                    returnWeights: !last || returnWeights, perHead: last && perHead, textAttentionBias: bias)
+                continue
+            }
             out = layer(visual: out.visual, text: out.text, visualPaddingMask: visualPaddingMask,
-                        textPaddingMask: textPaddingMask, returnWeights: returnWeights && i == stack.count - 1, perHead: perHead)
+                        textPaddingMask: textPaddingMask, returnWeights: returnWeights && last, perHead: perHead)
         }
         return out
     }

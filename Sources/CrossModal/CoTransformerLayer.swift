@@ -47,12 +47,23 @@ public final class CoTransformerLayer: Module {
         visual: Tensor, text: Tensor, visualPaddingMask: Mask?, textPaddingMask: Mask?, returnWeights: Bool,
         perHead: Bool = false
     ) -> CrossModalAttentionOutput {
+        self(visual: visual, text: text, visualPaddingMask: visualPaddingMask, textPaddingMask: textPaddingMask,
+             returnWeights: returnWeights, perHead: perHead, textAttentionBias: nil)
+    }
+
+    /// The layer with `textAttentionBias` [B·heads, T, R] added to the text's attention scores over the regions
+    /// (`TextPointerBias`).
+    public func callAsFunction(
+        visual: Tensor, text: Tensor, visualPaddingMask: Mask?, textPaddingMask: Mask?, returnWeights: Bool,
+        perHead: Bool, textAttentionBias: Tensor?
+    ) -> CrossModalAttentionOutput {
         let v = visualAttention(visual, text, text, keyPaddingMask: textPaddingMask, needWeights: returnWeights,
                                 averageAttentionWeights: !perHead)
         let attendedVisual = visualNorm(visual, adding: v.output)
         var newVisual = visualFeedForwardNorm(attendedVisual, adding: visualFeedForward(attendedVisual))
         if let regionSelfAttention { newVisual = regionSelfAttention(newVisual, paddingMask: visualPaddingMask) }
-        let t = textAttention(text, newVisual, newVisual, keyPaddingMask: visualPaddingMask, needWeights: returnWeights,
+        let t = textAttention(text, newVisual, newVisual, keyPaddingMask: visualPaddingMask,
+                              attentionMask: textAttentionBias.map { .additive($0) }, needWeights: returnWeights,
                               averageAttentionWeights: !perHead)
         let attendedText = textNorm(text, adding: t.output)
         return CrossModalAttentionOutput(

@@ -22,8 +22,10 @@ public final class CrossAttentionFusion: Module, FusionModel {
         /// LXMERT-style `CoAttentionLayer` (cross, self, feed-forward) with this feed-forward width.
         case coAttention(feedForwardDim: Int)
         /// ViLBERT-style `CoTransformerLayer` (each stream: cross-attention then feed-forward) with this
-        /// feed-forward width; with a region grid, the regions also attend to each other (`RegionSelfAttention`).
-        case coTransformer(feedForwardDim: Int, regionGrid: RegionGrid? = nil)
+        /// feed-forward width; with a region grid, the regions also attend to each other (`RegionSelfAttention`);
+        /// with a text pointer, the text's attention in each layer after the first is biased by where it looked in
+        /// the one before (`TextPointerBias`).
+        case coTransformer(feedForwardDim: Int, regionGrid: RegionGrid? = nil, textPointer: TextPointerBias? = nil)
     }
 
     public let visualProjector: FeatureProjector

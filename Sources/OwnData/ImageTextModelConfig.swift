@@ -62,6 +62,9 @@ public struct ImageTextModelConfig: Codable, Equatable, Sendable {
     /// Whether the co-attention layers also let the regions attend to each other with a bias by their distance
     /// on the grid (`RegionSelfAttention`; nil: no).
     public var regionSelfAttention: Bool?
+    /// Whether each co-attention layer after the first biases the text's attention by where it looked in the
+    /// layer before (`TextPointerBias`; nil: no).
+    public var textPointer: Bool?
     /// Hidden layers of the classifier MLP, each 4 × width (nil: 2 for concat and grid-MLP, 1 for the attention fusions).
     public var mlpLayers: Int?
     /// Side of the square images the small CNN reads (images are resized to it).
@@ -79,7 +82,7 @@ public struct ImageTextModelConfig: Codable, Equatable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case task, fusion, imageEncoder = "image_encoder", textEncoder = "text_encoder", finetuneEncoders = "finetune_encoders"
-        case width, heads, layers, readout, regionSelfAttention = "region_self_attention", mlpLayers = "mlp_layers", imageSize = "image_size", maxTokens = "max_tokens", labels, vocabulary
+        case width, heads, layers, readout, regionSelfAttention = "region_self_attention", textPointer = "text_pointer", mlpLayers = "mlp_layers", imageSize = "image_size", maxTokens = "max_tokens", labels, vocabulary
     }
 
     /// Throws `ImageTextError.invalidConfig` for combinations that cannot work.
@@ -104,6 +107,14 @@ public struct ImageTextModelConfig: Codable, Equatable, Sendable {
         if regionSelfAttention == true && fusion != .coAttention {
             throw ImageTextError.invalidConfig(
                 "region self-attention is a part of the co-attention layers, found it set for \(fusion.rawValue); use --fusion co-attention or remove it")
+        }
+        if textPointer == true && fusion != .coAttention {
+            throw ImageTextError.invalidConfig(
+                "the text pointer is a part of the co-attention layers, found it set for \(fusion.rawValue); use --fusion co-attention or remove it")
+        }
+        if textPointer == true && (layers ?? 2) < 2 {
+            throw ImageTextError.invalidConfig(
+                "the text pointer biases each co-attention layer after the first, found \(layers ?? 2) layer; use 2 or more layers or remove it")
         }
         if let mlpLayers, mlpLayers < 0 { throw ImageTextError.invalidConfig("MLP layers must be 0 or more, found \(mlpLayers)") }
         if textEncoder == .minilmClauses && finetuneEncoders {

@@ -47,16 +47,18 @@ public enum SortOfCLEVRSource {
     /// The model the reproduction trains for `fusion`: the paper's small CNN over 75×75 pixels, a learned question
     /// encoder or frozen MiniLM, `width` wide, answering with `labels`. The attention models' classifiers read
     /// `readout` (nil: the question's stream alone for co-attention, both streams for the reference
-    /// cross-attention), and with `regionSelfAttention` the co-attention layers let the regions attend to each
-    /// other: docs/SORT_OF_CLEVR_GROUNDING.md shows why co-attention grounds positions and solves "furthest" within
-    /// the quick budget with both, and not without.
+    /// cross-attention), with `regionSelfAttention` the co-attention layers let the regions attend to each
+    /// other, and with `textPointer` the question's second look is biased by where its first landed:
+    /// docs/SORT_OF_CLEVR_GROUNDING.md shows why co-attention grounds positions and solves "furthest" within the
+    /// quick budget with the first two, and "closest" with the third.
     public static func model(_ fusion: ImageTextModelConfig.Fusion, textEncoder: ImageTextModelConfig.TextEncoder = .learned,
                              width: Int = 64, readout: CrossAttentionFusion.Readout? = nil,
-                             regionSelfAttention: Bool = true) -> ImageTextModelConfig {
+                             regionSelfAttention: Bool = true, textPointer: Bool = true) -> ImageTextModelConfig {
         var config = ImageTextModelConfig(task: .classify, fusion: fusion, imageEncoder: .smallCNN, textEncoder: textEncoder)
         config.width = width
         if fusion == .crossAttention || fusion == .coAttention { config.readout = readout ?? (fusion == .coAttention ? .text : .bothStreams) }
         if fusion == .coAttention && regionSelfAttention { config.regionSelfAttention = true }
+        if fusion == .coAttention && textPointer { config.textPointer = true }
         config.imageSize = SortOfCLEVRGenerator().imageSize
         return config
     }

@@ -56,6 +56,32 @@ final class ImageTextModelConfigTests: XCTestCase {
         }
     }
 
+    func testTheTextPointerBuildsOnTheRegionGridOfACoAttentionStackOfTwoOrMoreLayersOnly() throws {
+        var config = config(.coAttention)
+        config.textPointer = true
+        let data = try JSONEncoder().encode(config)
+        XCTAssertTrue(String(decoding: data, as: UTF8.self).contains("\"text_pointer\":true"))
+        let decoded = try JSONDecoder().decode(ImageTextModelConfig.self, from: data)
+        XCTAssertEqual(decoded, config)
+        let model = try ImageTextModel(config: decoded)
+        let fusion = try XCTUnwrap(model.fusion as? CrossAttentionFusion)
+        XCTAssertEqual(fusion.encoder.textPointer?.grid, RegionGrid(height: model.grid.height, width: model.grid.width))
+        XCTAssertEqual(Set(fusion.stateDict().keys), Set(try XCTUnwrap(try ImageTextModel(config: self.config(.coAttention)).fusion as? CrossAttentionFusion).stateDict().keys),
+                       "the pointer has no parameters")
+        XCTAssertNil(try XCTUnwrap(try ImageTextModel(config: self.config(.coAttention)).fusion as? CrossAttentionFusion).encoder.textPointer)
+        var cross = self.config(.crossAttention)
+        cross.textPointer = true
+        XCTAssertThrowsError(try cross.validate()) {
+            XCTAssertEqual($0 as? ImageTextError, .invalidConfig(
+                "the text pointer is a part of the co-attention layers, found it set for cross-attention; use --fusion co-attention or remove it"))
+        }
+        config.layers = 1
+        XCTAssertThrowsError(try config.validate()) {
+            XCTAssertEqual($0 as? ImageTextError, .invalidConfig(
+                "the text pointer biases each co-attention layer after the first, found 1 layer; use 2 or more layers or remove it"))
+        }
+    }
+
     func testAReadoutForAFusionWithoutCrossModalLayersIsRefused() {
         for fusion in [ImageTextModelConfig.Fusion.concat, .gridMLP] {
             var config = config(fusion)

@@ -26,11 +26,12 @@ final class SortOfCLEVRSourceTests: XCTestCase {
     ]
 
     private func run(_ fusion: ImageTextModelConfig.Fusion, readout: CrossAttentionFusion.Readout? = nil, regionSelfAttention: Bool = true,
-                     train: Manifest, test: Manifest, out: URL) throws -> ImageTextRun.Result {
+                     textPointer: Bool = true, train: Manifest, test: Manifest, out: URL) throws -> ImageTextRun.Result {
         var config = TrainingConfig()
         (config.steps, config.learningRate, config.warmupSteps, config.batchSize, config.evalEvery) = (8, 1e-3, 2, 4, 4)
         config.outputDir = out.path
-        var run = ImageTextRun(model: SortOfCLEVRSource.model(fusion, width: 16, readout: readout, regionSelfAttention: regionSelfAttention),
+        var run = ImageTextRun(model: SortOfCLEVRSource.model(fusion, width: 16, readout: readout, regionSelfAttention: regionSelfAttention,
+                                                                       textPointer: textPointer),
                                training: config)
         run.textsPerImage = 5
         run.labelOrder = SortOfCLEVRSource.labels
@@ -46,7 +47,7 @@ final class SortOfCLEVRSourceTests: XCTestCase {
     func testEveryFusionTrainsAsTheTasksOwnCodeDid() throws {
         let dir = temporaryDirectory()
         for fusion in SortOfCLEVRSource.fusions {
-            let result = try run(fusion, readout: .bothStreams, regionSelfAttention: false, train: train, test: test,
+            let result = try run(fusion, readout: .bothStreams, regionSelfAttention: false, textPointer: false, train: train, test: test,
                                  out: dir.appendingPathComponent(fusion.rawValue))
             let reference = try XCTUnwrap(before[fusion])
             XCTAssertEqual(result.summary.losses.count, reference.losses.count)
@@ -59,7 +60,7 @@ final class SortOfCLEVRSourceTests: XCTestCase {
         }
     }
 
-    func testTheReadoutAndRegionSelfAttentionReachTheirModelsOnly() throws {
+    func testTheReadoutRegionSelfAttentionAndTextPointerReachTheirModelsOnly() throws {
         XCTAssertEqual(SortOfCLEVRSource.model(.coAttention).readout, .text)
         XCTAssertEqual(SortOfCLEVRSource.model(.crossAttention).readout, .bothStreams)
         for fusion in [ImageTextModelConfig.Fusion.crossAttention, .coAttention] {
@@ -69,6 +70,9 @@ final class SortOfCLEVRSourceTests: XCTestCase {
         XCTAssertEqual(SortOfCLEVRSource.model(.coAttention).regionSelfAttention, true)
         XCTAssertNil(SortOfCLEVRSource.model(.coAttention, regionSelfAttention: false).regionSelfAttention)
         XCTAssertNil(SortOfCLEVRSource.model(.crossAttention).regionSelfAttention)
+        XCTAssertEqual(SortOfCLEVRSource.model(.coAttention).textPointer, true)
+        XCTAssertNil(SortOfCLEVRSource.model(.coAttention, textPointer: false).textPointer)
+        XCTAssertNil(SortOfCLEVRSource.model(.crossAttention).textPointer)
         for fusion in [ImageTextModelConfig.Fusion.concat, .gridMLP] {
             XCTAssertNil(SortOfCLEVRSource.model(fusion, readout: .text).readout, fusion.rawValue)
         }
