@@ -167,12 +167,18 @@ struct SeedBench: ParsableCommand {
         return (replay, PairedComparison.measure(pairs: pairs, warmups: 2, a: { Timing.milliseconds(replay.run) }, b: { Timing.milliseconds(body) }))
     }
 
-    /// The training step's sgemm calls one by one, as a Markdown table: layout, shape, time and rate alone.
-    private func runGEMMTable() {
+    /// The seed workload in training mode with its optimizer, after `warmups` training steps.
+    private func warmedUpTraining() -> (SeedWorkload, AdamW) {
         let workload = SeedWorkload(batchSize: batch, textLength: textLength)
         workload.model.train()
         let optimizer = AdamW(parameters: workload.model, learningRate: 1e-4, weightDecay: 0.01)
         for _ in 0..<warmups { _ = workload.trainingStep(optimizer) }
+        return (workload, optimizer)
+    }
+
+    /// The training step's sgemm calls one by one, as a Markdown table: layout, shape, time and rate alone.
+    private func runGEMMTable() {
+        let (workload, optimizer) = warmedUpTraining()
         let recorder = GEMMRecorder()
         recorder.record { _ = workload.trainingStep(optimizer) }
         let replay = GEMMReplay(recorder.calls, threads: threads)
@@ -193,10 +199,7 @@ struct SeedBench: ParsableCommand {
 
     /// Time per op kind of the training step, forward and backward, with the clipping and the optimizer step.
     private func runProfile() {
-        let workload = SeedWorkload(batchSize: batch, textLength: textLength)
-        workload.model.train()
-        let optimizer = AdamW(parameters: workload.model, learningRate: 1e-4, weightDecay: 0.01)
-        for _ in 0..<warmups { _ = workload.trainingStep(optimizer) }
+        let (workload, optimizer) = warmedUpTraining()
         let profile = OpProfile()
         var clip = 0.0, update = 0.0, steps: [Double] = []
         for _ in 0..<pairs {
