@@ -117,11 +117,9 @@ struct DistributedBench: ParsableCommand {
         }
     }
 
-    /// The Sort-of-CLEVR co-attention model the README's figures were measured with (both streams pooled, no
-    /// region self-attention: `sort-of-clevr reproduce --readout both-streams --no-region-self-attention`).
+    /// The Sort-of-CLEVR co-attention model the README's figures were measured with (`SortOfCLEVRSource.earlierCoAttention`).
     private static func sortOfCLEVRModel() throws -> ImageTextModel {
-        var run = ImageTextRun(model: SortOfCLEVRSource.model(.coAttention, readout: .bothStreams, regionSelfAttention: false, textPointer: false),
-                               training: TrainingConfig())
+        var run = ImageTextRun(model: SortOfCLEVRSource.earlierCoAttention, training: TrainingConfig())
         run.labelOrder = SortOfCLEVRSource.labels
         return try ImageTextModel(config: try run.configured(for: SortOfCLEVRSource.manifest(.train, count: 200, seed: 0)))
     }

@@ -63,6 +63,12 @@ public enum SortOfCLEVRSource {
         return config
     }
 
+    /// The co-attention model before issue 29's changes (both streams pooled, no region self-attention, no text
+    /// pointer): what `bench serve` and `bench distributed` train, so that their README figures stay comparable.
+    public static var earlierCoAttention: ImageTextModelConfig {
+        model(.coAttention, readout: .bothStreams, regionSelfAttention: false, textPointer: false)
+    }
+
     /// The fusions the reproduction compares (the dual encoder cannot answer questions).
     public static let fusions: [ImageTextModelConfig.Fusion] = [.concat, .gridMLP, .crossAttention, .coAttention]
 }

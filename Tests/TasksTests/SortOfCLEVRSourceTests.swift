@@ -73,6 +73,10 @@ final class SortOfCLEVRSourceTests: XCTestCase {
         XCTAssertEqual(SortOfCLEVRSource.model(.coAttention).textPointer, true)
         XCTAssertNil(SortOfCLEVRSource.model(.coAttention, textPointer: false).textPointer)
         XCTAssertNil(SortOfCLEVRSource.model(.crossAttention).textPointer)
+        let earlier = SortOfCLEVRSource.earlierCoAttention
+        XCTAssertEqual(earlier.readout, .bothStreams)
+        XCTAssertNil(earlier.regionSelfAttention)
+        XCTAssertNil(earlier.textPointer)
         for fusion in [ImageTextModelConfig.Fusion.concat, .gridMLP] {
             XCTAssertNil(SortOfCLEVRSource.model(fusion, readout: .text).readout, fusion.rawValue)
         }
