@@ -56,6 +56,9 @@ struct SortOfCLEVRReproduceCommand: ParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Bias the co-attention model's second look at the regions by where its first landed: near, far, and away from the regions it looked at (see docs/SORT_OF_CLEVR_GROUNDING.md).")
     var textPointer = true
 
+    @Option(help: "Multiply the co-attention text's attention scores over the regions by this factor (1: PyTorch's 1/√(head width)); a sharper softmax finds the named object in fewer steps (see docs/SORT_OF_CLEVR_GROUNDING.md).")
+    var textSharpening: Float = SortOfCLEVRSource.textSharpening
+
     @Option(help: "Evaluate on the test split every this many steps (default 500, 1000 with --quick; 0 = only at the end).")
     var evalEvery: Int?
 
@@ -76,7 +79,8 @@ struct SortOfCLEVRReproduceCommand: ParsableCommand {
         let records = try options.compare(
             !models.isEmpty ? models : quick ? [.concat, .coAttention] : SortOfCLEVRSource.fusions,
             model: { SortOfCLEVRSource.model($0, textEncoder: textEncoder, width: options.width, readout: readout,
-                                                       regionSelfAttention: regionSelfAttention, textPointer: textPointer) }, training: training,
+                                                       regionSelfAttention: regionSelfAttention, textPointer: textPointer,
+                                                       textSharpening: textSharpening) }, training: training,
             configure: { ($0.textsPerImage, $0.labelOrder) = (questionsPerImage, SortOfCLEVRSource.labels) },
             train: train, test: test, out: out, curves: SortOfCLEVRReport.curves, shown: ["group:relational", "group:non-relational"],
             candidates: test.entries.filter { $0.group?.hasPrefix("relational/") ?? false })

@@ -30,11 +30,12 @@ public final class CoAttentionEncoder: Module {
                 CrossModalAttention(hiddenDim: width, heads: heads, dropout: dropout, weights: weights)
             case let .coAttention(ffn):
                 CoAttentionLayer(width: width, heads: heads, feedForwardDim: ffn, dropout: dropout)
-            case let .coTransformer(ffn, grid, _):
-                CoTransformerLayer(width: width, heads: heads, feedForwardDim: ffn, dropout: dropout, regionGrid: grid)
+            case let .coTransformer(ffn, grid, _, sharpening):
+                CoTransformerLayer(width: width, heads: heads, feedForwardDim: ffn, dropout: dropout, regionGrid: grid,
+                                   textSharpening: sharpening)
             }
         }
-        if case let .coTransformer(_, _, pointer) = kind { textPointer = pointer } else { textPointer = nil }
+        if case let .coTransformer(_, _, pointer, _) = kind { textPointer = pointer } else { textPointer = nil }
         super.init()
         let children = Module()
         for (i, layer) in stack.enumerated() { children.register(module: String(i), layer) }

@@ -7,7 +7,8 @@ import Tensors
 /// lets a region decide "I am the object the question names" before the text looks for it.
 /// Keys: `visual_attention.*`, `visual_norm.*`, `visual_feed_forward.{0,2}.*` (Linear, ReLU, Linear),
 /// `visual_feed_forward_norm.*` and the same with `text_`; with a `regionGrid`, the regions also attend to each
-/// other after their feed-forward (`region_self_attention.*`, before the text attends to them).
+/// other after their feed-forward (`region_self_attention.*`, before the text attends to them). A
+/// `textSharpening` s multiplies the text's attention scores over the regions (scale s/√(head width)).
 public final class CoTransformerLayer: Module {
     public let visualAttention: MultiheadAttention
     public let visualNorm: LayerNorm
@@ -20,13 +21,15 @@ public final class CoTransformerLayer: Module {
     /// The regions attending to each other after their feed-forward (`RegionSelfAttention`), when built with a grid.
     public let regionSelfAttention: RegionSelfAttention?
 
-    public init(width: Int, heads: Int, feedForwardDim: Int, dropout: Float, regionGrid: RegionGrid? = nil) {
+    public init(width: Int, heads: Int, feedForwardDim: Int, dropout: Float, regionGrid: RegionGrid? = nil,
+                textSharpening: Float = 1) {
         precondition(width % heads == 0, "CoTransformerLayer: width \(width) is not divisible by heads \(heads)")
         visualAttention = MultiheadAttention(embedDim: width, heads: heads, dropout: dropout)
         visualNorm = LayerNorm(width)
         visualFeedForward = MLP([width, feedForwardDim, width], dropout: dropout)
         visualFeedForwardNorm = LayerNorm(width)
-        textAttention = MultiheadAttention(embedDim: width, heads: heads, dropout: dropout)
+        textAttention = MultiheadAttention(embedDim: width, heads: heads, dropout: dropout,
+                                           scale: textSharpening == 1 ? nil : textSharpening / Float(width / heads).squareRoot())
         textNorm = LayerNorm(width)
         textFeedForward = MLP([width, feedForwardDim, width], dropout: dropout)
         textFeedForwardNorm = LayerNorm(width)

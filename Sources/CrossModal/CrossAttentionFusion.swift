@@ -24,8 +24,9 @@ public final class CrossAttentionFusion: Module, FusionModel {
         /// ViLBERT-style `CoTransformerLayer` (each stream: cross-attention then feed-forward) with this
         /// feed-forward width; with a region grid, the regions also attend to each other (`RegionSelfAttention`);
         /// with a text pointer, the text's attention in each layer after the first is biased by where it looked in
-        /// the one before (`TextPointerBias`).
-        case coTransformer(feedForwardDim: Int, regionGrid: RegionGrid? = nil, textPointer: TextPointerBias? = nil)
+        /// the one before (`TextPointerBias`); `textSharpening` multiplies the text's attention scores over the
+        /// regions in every layer.
+        case coTransformer(feedForwardDim: Int, regionGrid: RegionGrid? = nil, textPointer: TextPointerBias? = nil, textSharpening: Float = 1)
     }
 
     public let visualProjector: FeatureProjector

@@ -15,15 +15,20 @@ public final class MultiheadAttention: Module {
     public let heads: Int
     /// Dropout probability on the attention weights, applied only in training mode.
     public let dropout: Float
+    /// The factor on q·k before the softmax: nil is PyTorch's 1/√(head width); any other value is
+    /// `F.scaled_dot_product_attention`'s `scale`.
+    public let scale: Float?
     public let inProjWeight: Tensor
     public let inProjBias: Tensor?
     public let outProj: Linear
 
-    public init(embedDim: Int, heads: Int, dropout: Float = 0, bias: Bool = true) {
+    public init(embedDim: Int, heads: Int, dropout: Float = 0, bias: Bool = true, scale: Float? = nil) {
         precondition(heads > 0 && embedDim % heads == 0, "MultiheadAttention: embedDim \(embedDim) must be divisible by heads \(heads)")
+        precondition(scale.map { $0 > 0 && $0.isFinite } ?? true, "MultiheadAttention: scale must be positive and finite, got \(scale!)")
         self.embedDim = embedDim
         self.heads = heads
         self.dropout = dropout
+        self.scale = scale
         // PyTorch's order: out_proj is built first, then `_reset_parameters` redraws in_proj_weight
         // (xavier_uniform_, fan_in E, fan_out 3E) and zeroes both biases.
         outProj = Linear(embedDim, embedDim, bias: bias)
@@ -61,19 +66,19 @@ public final class MultiheadAttention: Module {
         if query === key && key === value && queryLayout == nil && keyLayout == nil {
             let qkv = linear(query, weight: inProjWeight, bias: inProjBias)
             attended = scaledDotProductAttention(
-                packedQKV: qkv, heads: heads, keyPaddingMask: keyPaddingMask, attentionMask: attentionMask,
+                packedQKV: qkv, heads: heads, keyPaddingMask: keyPaddingMask, attentionMask: attentionMask, scale: scale,
                 dropout: p, generator: &Random.generator, returnWeights: needWeights)
         } else if key === value {
             let q = project(query, 0..<e), kv = project(key, e..<3 * e)
             attended = scaledDotProductAttention(
                 query: q, packedKeyValue: kv, heads: heads, queryLayout: queryLayout, keyLayout: keyLayout,
-                keyPaddingMask: keyPaddingMask, attentionMask: attentionMask, dropout: p, generator: &Random.generator,
-                returnWeights: needWeights)
+                keyPaddingMask: keyPaddingMask, attentionMask: attentionMask, scale: scale, dropout: p,
+                generator: &Random.generator, returnWeights: needWeights)
         } else {
             attended = scaledDotProductAttention(
                 query: project(query, 0..<e), key: project(key, e..<2 * e), value: project(value, 2 * e..<3 * e),
                 heads: heads, queryLayout: queryLayout, keyLayout: keyLayout, keyPaddingMask: keyPaddingMask,
-                attentionMask: attentionMask, dropout: p, generator: &Random.generator, returnWeights: needWeights)
+                attentionMask: attentionMask, scale: scale, dropout: p, generator: &Random.generator, returnWeights: needWeights)
         }
         let weights = attended.weights.map { averageAttentionWeights ? mean($0, axes: [1]) : $0 }
         return (outProj(attended.output), weights)

@@ -81,7 +81,7 @@ public final class ImageTextModel: Module {
     /// The fusion model of `config` over `regions` region tokens per image: concat or grid-MLP with a
     /// two-hidden-layer MLP, one shared cross-attention layer or a 2-layer co-attention stack (8 heads, no
     /// dropout) with a one-hidden-layer classifier, or the dual encoder over a `grid` of regions; `heads`,
-    /// `layers`, `readout`, `regionSelfAttention`, `textPointer` and `mlpLayers` change those.
+    /// `layers`, `readout`, `regionSelfAttention`, `textPointer`, `textSharpening` and `mlpLayers` change those.
     static func makeFusion(_ config: ImageTextModelConfig, visualDim: Int, textDim: Int, grid: RegionGrid, classes: Int) -> any FusionModel {
         let width = config.width, heads = config.heads ?? 8
         let mlp = { (layers: Int) in [Int](repeating: 4 * width, count: config.mlpLayers ?? layers) }
@@ -97,7 +97,8 @@ public final class ImageTextModel: Module {
         case .coAttention:
             return CrossAttentionFusion(visualDim: visualDim, textDim: textDim, width: width, heads: heads, layers: config.layers ?? 2,
                                         kind: .coTransformer(feedForwardDim: 2 * width, regionGrid: config.regionSelfAttention == true ? grid : nil,
-                                                             textPointer: config.textPointer == true ? TextPointerBias(grid: grid) : nil),
+                                                             textPointer: config.textPointer == true ? TextPointerBias(grid: grid) : nil,
+                                                             textSharpening: config.textSharpening ?? 1),
                                         dropout: 0, hidden: mlp(1), classes: classes,
                                         readout: config.readout ?? .bothStreams)
         case .dualEncoder:

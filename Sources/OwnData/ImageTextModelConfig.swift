@@ -65,6 +65,9 @@ public struct ImageTextModelConfig: Codable, Equatable, Sendable {
     /// Whether each co-attention layer after the first biases the text's attention by where it looked in the
     /// layer before (`TextPointerBias`; nil: no).
     public var textPointer: Bool?
+    /// Factor on the co-attention text's attention scores over the regions (nil: 1, PyTorch's 1/√(head width)):
+    /// a sharper softmax, so the text learns to pick out the named object in fewer steps.
+    public var textSharpening: Float?
     /// Hidden layers of the classifier MLP, each 4 × width (nil: 2 for concat and grid-MLP, 1 for the attention fusions).
     public var mlpLayers: Int?
     /// Side of the square images the small CNN reads (images are resized to it).
@@ -82,7 +85,7 @@ public struct ImageTextModelConfig: Codable, Equatable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case task, fusion, imageEncoder = "image_encoder", textEncoder = "text_encoder", finetuneEncoders = "finetune_encoders"
-        case width, heads, layers, readout, regionSelfAttention = "region_self_attention", textPointer = "text_pointer", mlpLayers = "mlp_layers", imageSize = "image_size", maxTokens = "max_tokens", labels, vocabulary
+        case width, heads, layers, readout, regionSelfAttention = "region_self_attention", textPointer = "text_pointer", textSharpening = "text_sharpening", mlpLayers = "mlp_layers", imageSize = "image_size", maxTokens = "max_tokens", labels, vocabulary
     }
 
     /// Throws `ImageTextError.invalidConfig` for combinations that cannot work.
@@ -115,6 +118,15 @@ public struct ImageTextModelConfig: Codable, Equatable, Sendable {
         if textPointer == true && (layers ?? 2) < 2 {
             throw ImageTextError.invalidConfig(
                 "the text pointer biases each co-attention layer after the first, found \(layers ?? 2) layer; use 2 or more layers or remove it")
+        }
+        if let textSharpening {
+            guard fusion == .coAttention else {
+                throw ImageTextError.invalidConfig(
+                    "text sharpening is a part of the co-attention layers, found it set for \(fusion.rawValue); use --fusion co-attention or remove it")
+            }
+            guard textSharpening > 0 && textSharpening.isFinite else {
+                throw ImageTextError.invalidConfig("text sharpening must be a positive number (1: none), found \(textSharpening)")
+            }
         }
         if let mlpLayers, mlpLayers < 0 { throw ImageTextError.invalidConfig("MLP layers must be 0 or more, found \(mlpLayers)") }
         if textEncoder == .minilmClauses && finetuneEncoders {

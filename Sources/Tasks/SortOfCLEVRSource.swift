@@ -53,20 +53,25 @@ public enum SortOfCLEVRSource {
     /// quick budget with the first two, and "closest" with the third.
     public static func model(_ fusion: ImageTextModelConfig.Fusion, textEncoder: ImageTextModelConfig.TextEncoder = .learned,
                              width: Int = 64, readout: CrossAttentionFusion.Readout? = nil,
-                             regionSelfAttention: Bool = true, textPointer: Bool = true) -> ImageTextModelConfig {
+                             regionSelfAttention: Bool = true, textPointer: Bool = true,
+                             textSharpening: Float = textSharpening) -> ImageTextModelConfig {
         var config = ImageTextModelConfig(task: .classify, fusion: fusion, imageEncoder: .smallCNN, textEncoder: textEncoder)
         config.width = width
         if fusion == .crossAttention || fusion == .coAttention { config.readout = readout ?? (fusion == .coAttention ? .text : .bothStreams) }
         if fusion == .coAttention && regionSelfAttention { config.regionSelfAttention = true }
         if fusion == .coAttention && textPointer { config.textPointer = true }
+        if fusion == .coAttention && textSharpening != 1 { config.textSharpening = textSharpening }
         config.imageSize = SortOfCLEVRGenerator().imageSize
         return config
     }
 
+    /// The co-attention model's factor on the text's attention scores over the regions (`text_sharpening`).
+    public static let textSharpening: Float = 1
+
     /// The co-attention model before issue 29's changes (both streams pooled, no region self-attention, no text
     /// pointer): what `bench serve` and `bench distributed` train, so that their README figures stay comparable.
     public static var earlierCoAttention: ImageTextModelConfig {
-        model(.coAttention, readout: .bothStreams, regionSelfAttention: false, textPointer: false)
+        model(.coAttention, readout: .bothStreams, regionSelfAttention: false, textPointer: false, textSharpening: 1)
     }
 
     /// The fusions the reproduction compares (the dual encoder cannot answer questions).

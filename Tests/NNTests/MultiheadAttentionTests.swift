@@ -96,6 +96,44 @@ final class MultiheadAttentionTests: XCTestCase {
         }
     }
 
+    /// A `scale` s is the default attention with the query projection multiplied by s·√(head width), on all
+    /// three projection paths: the same outputs, weights and input gradients; nil is 1/√(head width).
+    func testScaleEqualsScaledQueries() throws {
+        Random.seed(5)
+        let (e, heads, s): (Int, Int, Float) = (8, 2, 0.9)
+        let scaled = MultiheadAttention(embedDim: e, heads: heads, scale: s)
+        let plain = MultiheadAttention(embedDim: e, heads: heads)
+        var state = scaled.stateDict()
+        let factor = s * Float(e / heads).squareRoot()
+        state["in_proj_bias"] = Tensor.randn([3 * e], using: &Random.generator)
+        try scaled.loadStateDict(state)
+        state["in_proj_weight"] = Tensor(shape: [3 * e, e], state["in_proj_weight"]!.scalars.enumerated().map { $0 < e * e ? $1 * factor : $1 })
+        state["in_proj_bias"] = Tensor(shape: [3 * e], state["in_proj_bias"]!.scalars.enumerated().map { $0 < e ? $1 * factor : $1 })
+        try plain.loadStateDict(state)
+        XCTAssertNil(plain.scale)
+        let x = Tensor.randn([2, 5, e], using: &Random.generator), m = Tensor.randn([2, 4, e], using: &Random.generator)
+        let padding = Mask.padding(lengths: [3, 4], maxLength: 4)
+        typealias Path = (MultiheadAttention, Tensor, Tensor) -> (output: Tensor, weights: Tensor?)
+        let selfAttention: Path = { mha, q, _ in mha(q, q, q, needWeights: true) }
+        let keyIsValue: Path = { mha, q, k in mha(q, k, k, keyPaddingMask: padding, needWeights: true) }
+        let threeTensors: Path = { mha, q, k in mha(q, k, k.copy(), keyPaddingMask: padding, needWeights: true) }
+        let paths = [("self", selfAttention), ("key is value", keyIsValue), ("three tensors", threeTensors)]
+        for (name, path) in paths {
+            let a = path(scaled, x, m), b = path(plain, x, m)
+            assertClose(a.output, b.output, rtol: 1e-5, atol: 1e-6, "\(name) output")
+            assertClose(a.weights!, b.weights!, rtol: 1e-5, atol: 1e-6, "\(name) weights")
+            let gradients = [scaled, plain].map { mha in
+                let leaves = [x, m].map { Tensor(shape: $0.shape, storage: $0.storage, requiresGrad: true) }
+                return Tape.valueAndGradients(wrt: leaves) { let o = path(mha, leaves[0], leaves[1]).output; return sum(mul(o, o)) }.gradients
+            }
+            for (i, n) in ["query", "key"].enumerated() where name != "self" || i == 0 {
+                assertClose(gradients[0][i], gradients[1][i], rtol: 1e-4, atol: 1e-6, "\(name) \(n) gradient")
+            }
+        }
+        try plain.loadStateDict(scaled.stateDict())
+        XCTAssertNotEqual(plain(x, m, m).output.scalars, scaled(x, m, m).output.scalars, "the scale changes the attention")
+    }
+
     /// PyTorch's keys and `_reset_parameters` init: xavier-uniform in_proj_weight, zero biases.
     func testKeysAndInit() {
         Random.seed(0)

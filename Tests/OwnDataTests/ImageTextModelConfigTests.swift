@@ -82,6 +82,34 @@ final class ImageTextModelConfigTests: XCTestCase {
         }
     }
 
+    func testTextSharpeningScalesTheCoAttentionTextsAttentionOverTheRegionsOnly() throws {
+        var config = config(.coAttention)
+        config.textSharpening = 4
+        let data = try JSONEncoder().encode(config)
+        XCTAssertTrue(String(decoding: data, as: UTF8.self).contains("\"text_sharpening\":4"))
+        let decoded = try JSONDecoder().decode(ImageTextModelConfig.self, from: data)
+        XCTAssertEqual(decoded, config)
+        let layers = try ImageTextModel(config: decoded).fusion.namedModules().compactMap { $0.module as? CoTransformerLayer }
+        XCTAssertEqual(layers.count, 2)
+        for layer in layers {
+            XCTAssertEqual(try XCTUnwrap(layer.textAttention.scale), 4 / Float(config.width / 8).squareRoot(), accuracy: 1e-6)
+            XCTAssertNil(layer.visualAttention.scale, "the regions' attention over the text keeps PyTorch's scale")
+        }
+        let plain = try ImageTextModel(config: self.config(.coAttention)).fusion
+        XCTAssertTrue(plain.namedModules().compactMap { ($0.module as? CoTransformerLayer)?.textAttention.scale }.isEmpty)
+        XCTAssertEqual(Set(try ImageTextModel(config: decoded).fusion.stateDict().keys), Set(plain.stateDict().keys), "no parameters")
+        var cross = self.config(.crossAttention)
+        cross.textSharpening = 4
+        XCTAssertThrowsError(try cross.validate()) {
+            XCTAssertEqual($0 as? ImageTextError, .invalidConfig(
+                "text sharpening is a part of the co-attention layers, found it set for cross-attention; use --fusion co-attention or remove it"))
+        }
+        config.textSharpening = 0
+        XCTAssertThrowsError(try config.validate()) {
+            XCTAssertEqual($0 as? ImageTextError, .invalidConfig("text sharpening must be a positive number (1: none), found 0.0"))
+        }
+    }
+
     func testAReadoutForAFusionWithoutCrossModalLayersIsRefused() {
         for fusion in [ImageTextModelConfig.Fusion.concat, .gridMLP] {
             var config = config(fusion)

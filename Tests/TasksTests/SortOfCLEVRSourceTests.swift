@@ -26,12 +26,13 @@ final class SortOfCLEVRSourceTests: XCTestCase {
     ]
 
     private func run(_ fusion: ImageTextModelConfig.Fusion, readout: CrossAttentionFusion.Readout? = nil, regionSelfAttention: Bool = true,
-                     textPointer: Bool = true, train: Manifest, test: Manifest, out: URL) throws -> ImageTextRun.Result {
+                     textPointer: Bool = true, textSharpening: Float = SortOfCLEVRSource.textSharpening,
+                     train: Manifest, test: Manifest, out: URL) throws -> ImageTextRun.Result {
         var config = TrainingConfig()
         (config.steps, config.learningRate, config.warmupSteps, config.batchSize, config.evalEvery) = (8, 1e-3, 2, 4, 4)
         config.outputDir = out.path
         var run = ImageTextRun(model: SortOfCLEVRSource.model(fusion, width: 16, readout: readout, regionSelfAttention: regionSelfAttention,
-                                                                       textPointer: textPointer),
+                                                                       textPointer: textPointer, textSharpening: textSharpening),
                                training: config)
         run.textsPerImage = 5
         run.labelOrder = SortOfCLEVRSource.labels
@@ -47,7 +48,7 @@ final class SortOfCLEVRSourceTests: XCTestCase {
     func testEveryFusionTrainsAsTheTasksOwnCodeDid() throws {
         let dir = temporaryDirectory()
         for fusion in SortOfCLEVRSource.fusions {
-            let result = try run(fusion, readout: .bothStreams, regionSelfAttention: false, textPointer: false, train: train, test: test,
+            let result = try run(fusion, readout: .bothStreams, regionSelfAttention: false, textPointer: false, textSharpening: 1, train: train, test: test,
                                  out: dir.appendingPathComponent(fusion.rawValue))
             let reference = try XCTUnwrap(before[fusion])
             XCTAssertEqual(result.summary.losses.count, reference.losses.count)
@@ -60,7 +61,7 @@ final class SortOfCLEVRSourceTests: XCTestCase {
         }
     }
 
-    func testTheReadoutRegionSelfAttentionAndTextPointerReachTheirModelsOnly() throws {
+    func testTheReadoutRegionSelfAttentionTextPointerAndSharpeningReachTheirModelsOnly() throws {
         XCTAssertEqual(SortOfCLEVRSource.model(.coAttention).readout, .text)
         XCTAssertEqual(SortOfCLEVRSource.model(.crossAttention).readout, .bothStreams)
         for fusion in [ImageTextModelConfig.Fusion.crossAttention, .coAttention] {
@@ -73,10 +74,15 @@ final class SortOfCLEVRSourceTests: XCTestCase {
         XCTAssertEqual(SortOfCLEVRSource.model(.coAttention).textPointer, true)
         XCTAssertNil(SortOfCLEVRSource.model(.coAttention, textPointer: false).textPointer)
         XCTAssertNil(SortOfCLEVRSource.model(.crossAttention).textPointer)
+        XCTAssertEqual(SortOfCLEVRSource.model(.coAttention).textSharpening ?? 1, SortOfCLEVRSource.textSharpening)
+        XCTAssertEqual(SortOfCLEVRSource.model(.coAttention, textSharpening: 4).textSharpening, 4)
+        XCTAssertNil(SortOfCLEVRSource.model(.coAttention, textSharpening: 1).textSharpening)
+        XCTAssertNil(SortOfCLEVRSource.model(.crossAttention, textSharpening: 4).textSharpening)
         let earlier = SortOfCLEVRSource.earlierCoAttention
         XCTAssertEqual(earlier.readout, .bothStreams)
         XCTAssertNil(earlier.regionSelfAttention)
         XCTAssertNil(earlier.textPointer)
+        XCTAssertNil(earlier.textSharpening)
         for fusion in [ImageTextModelConfig.Fusion.concat, .gridMLP] {
             XCTAssertNil(SortOfCLEVRSource.model(fusion, readout: .text).readout, fusion.rawValue)
         }
