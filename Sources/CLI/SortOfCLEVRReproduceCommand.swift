@@ -56,8 +56,8 @@ struct SortOfCLEVRReproduceCommand: ParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Bias the co-attention model's second look at the regions by where its first landed: near, far, and away from the regions it looked at (see docs/SORT_OF_CLEVR_GROUNDING.md).")
     var textPointer = true
 
-    @Option(help: "Multiply the co-attention text's attention scores over the regions by this factor (1: PyTorch's 1/√(head width)); a sharper softmax finds the named object in fewer steps (see docs/SORT_OF_CLEVR_GROUNDING.md).")
-    var textSharpening: Float = SortOfCLEVRSource.textSharpening
+    @Option(help: "Multiply the co-attention text's attention scores over the regions by this factor (1: PyTorch's 1/√(head width)); a sharper softmax finds the named object in fewer steps but can leave the CNN without shape features (see docs/SORT_OF_CLEVR_GROUNDING.md).")
+    var textSharpening: Float = 1
 
     @Option(help: "Evaluate on the test split every this many steps (default 500, 1000 with --quick; 0 = only at the end).")
     var evalEvery: Int?

@@ -85,7 +85,7 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Co-attention: bias the text's attention in each layer after the first by where it looked in the layer before (near, far, and away from the regions it looked at).")
     var textPointer = false
 
-    @Option(help: "Co-attention: multiply the text's attention scores over the regions by this factor (default 1: PyTorch's 1/√(head width)); a sharper softmax finds the named object in fewer steps.")
+    @Option(help: "Co-attention: multiply the text's attention scores over the regions by this factor (default 1: PyTorch's 1/√(head width)); a sharper softmax finds the named object in fewer steps but can leave a CNN trained with it without shape features (docs/SORT_OF_CLEVR_GROUNDING.md).")
     var textSharpening: Float?
 
     @Option(help: "Hidden layers of the classifier MLP (default 2 for concat and grid-mlp, 1 for the attention fusions).")

@@ -48,13 +48,14 @@ public enum SortOfCLEVRSource {
     /// encoder or frozen MiniLM, `width` wide, answering with `labels`. The attention models' classifiers read
     /// `readout` (nil: the question's stream alone for co-attention, both streams for the reference
     /// cross-attention), with `regionSelfAttention` the co-attention layers let the regions attend to each
-    /// other, and with `textPointer` the question's second look is biased by where its first landed:
+    /// other, with `textPointer` the question's second look is biased by where its first landed, and
+    /// `textSharpening` multiplies the text's attention scores over the regions (an ablation, off by default):
     /// docs/SORT_OF_CLEVR_GROUNDING.md shows why co-attention grounds positions and solves "furthest" within the
     /// quick budget with the first two, and "closest" with the third.
     public static func model(_ fusion: ImageTextModelConfig.Fusion, textEncoder: ImageTextModelConfig.TextEncoder = .learned,
                              width: Int = 64, readout: CrossAttentionFusion.Readout? = nil,
                              regionSelfAttention: Bool = true, textPointer: Bool = true,
-                             textSharpening: Float = textSharpening) -> ImageTextModelConfig {
+                             textSharpening: Float = 1) -> ImageTextModelConfig {
         var config = ImageTextModelConfig(task: .classify, fusion: fusion, imageEncoder: .smallCNN, textEncoder: textEncoder)
         config.width = width
         if fusion == .crossAttention || fusion == .coAttention { config.readout = readout ?? (fusion == .coAttention ? .text : .bothStreams) }
@@ -65,13 +66,10 @@ public enum SortOfCLEVRSource {
         return config
     }
 
-    /// The co-attention model's factor on the text's attention scores over the regions (`text_sharpening`).
-    public static let textSharpening: Float = 1
-
     /// The co-attention model before issue 29's changes (both streams pooled, no region self-attention, no text
     /// pointer): what `bench serve` and `bench distributed` train, so that their README figures stay comparable.
     public static var earlierCoAttention: ImageTextModelConfig {
-        model(.coAttention, readout: .bothStreams, regionSelfAttention: false, textPointer: false, textSharpening: 1)
+        model(.coAttention, readout: .bothStreams, regionSelfAttention: false, textPointer: false)
     }
 
     /// The fusions the reproduction compares (the dual encoder cannot answer questions).

@@ -26,13 +26,12 @@ final class SortOfCLEVRSourceTests: XCTestCase {
     ]
 
     private func run(_ fusion: ImageTextModelConfig.Fusion, readout: CrossAttentionFusion.Readout? = nil, regionSelfAttention: Bool = true,
-                     textPointer: Bool = true, textSharpening: Float = SortOfCLEVRSource.textSharpening,
-                     train: Manifest, test: Manifest, out: URL) throws -> ImageTextRun.Result {
+                     textPointer: Bool = true, train: Manifest, test: Manifest, out: URL) throws -> ImageTextRun.Result {
         var config = TrainingConfig()
         (config.steps, config.learningRate, config.warmupSteps, config.batchSize, config.evalEvery) = (8, 1e-3, 2, 4, 4)
         config.outputDir = out.path
         var run = ImageTextRun(model: SortOfCLEVRSource.model(fusion, width: 16, readout: readout, regionSelfAttention: regionSelfAttention,
-                                                                       textPointer: textPointer, textSharpening: textSharpening),
+                                                                       textPointer: textPointer),
                                training: config)
         run.textsPerImage = 5
         run.labelOrder = SortOfCLEVRSource.labels
@@ -48,7 +47,7 @@ final class SortOfCLEVRSourceTests: XCTestCase {
     func testEveryFusionTrainsAsTheTasksOwnCodeDid() throws {
         let dir = temporaryDirectory()
         for fusion in SortOfCLEVRSource.fusions {
-            let result = try run(fusion, readout: .bothStreams, regionSelfAttention: false, textPointer: false, textSharpening: 1, train: train, test: test,
+            let result = try run(fusion, readout: .bothStreams, regionSelfAttention: false, textPointer: false, train: train, test: test,
                                  out: dir.appendingPathComponent(fusion.rawValue))
             let reference = try XCTUnwrap(before[fusion])
             XCTAssertEqual(result.summary.losses.count, reference.losses.count)
@@ -74,9 +73,8 @@ final class SortOfCLEVRSourceTests: XCTestCase {
         XCTAssertEqual(SortOfCLEVRSource.model(.coAttention).textPointer, true)
         XCTAssertNil(SortOfCLEVRSource.model(.coAttention, textPointer: false).textPointer)
         XCTAssertNil(SortOfCLEVRSource.model(.crossAttention).textPointer)
-        XCTAssertEqual(SortOfCLEVRSource.model(.coAttention).textSharpening ?? 1, SortOfCLEVRSource.textSharpening)
+        XCTAssertNil(SortOfCLEVRSource.model(.coAttention).textSharpening)
         XCTAssertEqual(SortOfCLEVRSource.model(.coAttention, textSharpening: 4).textSharpening, 4)
-        XCTAssertNil(SortOfCLEVRSource.model(.coAttention, textSharpening: 1).textSharpening)
         XCTAssertNil(SortOfCLEVRSource.model(.crossAttention, textSharpening: 4).textSharpening)
         let earlier = SortOfCLEVRSource.earlierCoAttention
         XCTAssertEqual(earlier.readout, .bothStreams)
