@@ -88,6 +88,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Co-attention: multiply the text's attention scores over the regions by this factor (default 1: PyTorch's 1/√(head width)); a sharper softmax finds the named object in fewer steps but can leave a CNN trained with it without shape features (docs/SORT_OF_CLEVR_GROUNDING.md).")
     var textSharpening: Float?
 
+    @Option(help: "Classification with --readout text: add the loss of a second classifier over both streams' pooled features, × this weight (training only; predictions use the main classifier; see docs/SORT_OF_CLEVR_GROUNDING.md).")
+    var auxiliaryLossWeight: Float?
+
     @Option(help: "Hidden layers of the classifier MLP (default 2 for concat and grid-mlp, 1 for the attention fusions).")
     var mlpLayers: Int?
 
@@ -144,6 +147,7 @@ struct TrainCommand: ParsableCommand {
         model.regionSelfAttention = regionSelfAttention ? true : nil
         model.textPointer = textPointer ? true : nil
         model.textSharpening = textSharpening
+        model.auxiliaryLossWeight = auxiliaryLossWeight
         model.imageSize = imageSize
         var run = ImageTextRun(model: model, training: training)
         run.textsPerImage = textsPerImage

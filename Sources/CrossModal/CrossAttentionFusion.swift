@@ -35,22 +35,30 @@ public final class CrossAttentionFusion: Module, FusionModel {
     public let classifier: MLP
     public let width: Int
     public let readout: Readout
+    /// With the `.text` readout, an optional second classifier over both streams' pooled features
+    /// (`auxiliary_classifier.*`) whose answers only add a training loss (`trainingLogits`): it gives the image
+    /// side a direct path to every answer, so its features learn while the text is still learning where to look.
+    public let auxiliaryClassifier: MLP?
 
     public init(
         visualDim: Int, textDim: Int, width: Int, heads: Int = 8, layers: Int = 1,
         kind: LayerKind = .crossAttention(.perDirection), dropout: Float = 0.1, hidden: [Int] = [], classes: Int,
-        readout: Readout = .bothStreams
+        readout: Readout = .bothStreams, auxiliaryClassifier: Bool = false
     ) {
+        precondition(!auxiliaryClassifier || readout == .text,
+                     "CrossAttentionFusion: an auxiliary classifier needs the text readout (the main one reads both streams already)")
         (self.width, self.readout) = (width, readout)
         visualProjector = FeatureProjector(inputDim: visualDim, outputDim: width)
         textProjector = FeatureProjector(inputDim: textDim, outputDim: width)
         encoder = CoAttentionEncoder(width: width, heads: heads, layers: layers, kind: kind, dropout: dropout)
         classifier = MLP([readout == .text ? width : 2 * width] + hidden + [classes], dropout: 0)
+        self.auxiliaryClassifier = auxiliaryClassifier ? MLP([2 * width] + hidden + [classes], dropout: 0) : nil
         super.init()
         register(module: "visual_projector", visualProjector)
         register(module: "text_projector", textProjector)
         register(module: "encoder", encoder)
         register(module: "classifier", classifier)
+        if let auxiliaryClassifier = self.auxiliaryClassifier { register(module: "auxiliary_classifier", auxiliaryClassifier) }
     }
 
     public var visualDim: Int { visualProjector.inputDim }
@@ -90,6 +98,15 @@ public final class CrossAttentionFusion: Module, FusionModel {
     }
 
     public func callAsFunction(_ batch: FusionBatch) throws -> Tensor { classifier(try joint(batch)) }
+
+    /// The logits and, with an auxiliary classifier, its logits over both streams' pooled features (nil without).
+    public func trainingLogits(_ batch: FusionBatch) throws -> (logits: Tensor, auxiliary: Tensor?) {
+        guard let auxiliaryClassifier else { return (try self(batch), nil) }
+        let out = try encode(batch)
+        let auxiliary = auxiliaryClassifier(
+            poolAndConcat(visual: out.visual, visualMask: batch.visualPaddingMask, text: out.text, textMask: batch.textPaddingMask))
+        return (classifier(pool(out, batch)), auxiliary)
+    }
 
     /// The logits together with the last layer's attention weights (each head's), from one forward pass through
     /// the padded computation (equal to `callAsFunction` up to float rounding).

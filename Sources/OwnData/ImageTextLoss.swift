@@ -6,15 +6,21 @@ import Tensors
 public enum ImageTextLoss {
     /// Classification: `imagesPerStep` images drawn uniformly (with replacement) and up to `textsPerImage` of
     /// each image's examples drawn without replacement (kept in manifest order); cross-entropy of the label
-    /// logits. `prefetched(indices)` gives the images' tensor when it was built ahead of the step. With a
-    /// `shard` of the batch (data-parallel training), only its images and their examples are computed, and the
-    /// loss is scaled so that the mean over the shards is the whole batch's loss.
+    /// logits, plus the auxiliary classifier's × its weight when the model has one. `prefetched(indices)` gives
+    /// the images' tensor when it was built ahead of the step. With a `shard` of the batch (data-parallel
+    /// training), only its images and their examples are computed, and the loss is scaled so that the mean over
+    /// the shards is the whole batch's loss.
     public static func classification(_ model: ImageTextModel, data: ImageTextData, imagesPerStep: Int, textsPerImage: Int,
                                       shard: BatchShard = .whole, prefetched: ([Int]) throws -> Tensor? = { _ in nil },
                                       using generator: inout RandomGenerator) throws -> Tensor {
         let draw = shard.part(of: classificationDraw(data: data, imagesPerStep: imagesPerStep, textsPerImage: textsPerImage, using: &generator))
         let batch = try data.batch(examples: draw.examples, imageIndices: draw.images, owners: draw.owners, images: try prefetched(draw.images))
-        let loss = crossEntropy(try model(batch), targets: draw.examples.map { data.labels[$0] })
+        let targets = draw.examples.map { data.labels[$0] }
+        let (logits, auxiliary) = try model.trainingLogits(batch)
+        var loss = crossEntropy(logits, targets: targets)
+        if let auxiliary, let weight = model.config.auxiliaryLossWeight {
+            loss = add(loss, mul(crossEntropy(auxiliary, targets: targets), Tensor(weight)))
+        }
         return shard.count == 1 ? loss : mul(loss, Tensor(Float(draw.examples.count * shard.count) / Float(draw.total)))
     }
 

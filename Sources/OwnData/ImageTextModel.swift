@@ -81,7 +81,8 @@ public final class ImageTextModel: Module {
     /// The fusion model of `config` over `regions` region tokens per image: concat or grid-MLP with a
     /// two-hidden-layer MLP, one shared cross-attention layer or a 2-layer co-attention stack (8 heads, no
     /// dropout) with a one-hidden-layer classifier, or the dual encoder over a `grid` of regions; `heads`,
-    /// `layers`, `readout`, `regionSelfAttention`, `textPointer`, `textSharpening` and `mlpLayers` change those.
+    /// `layers`, `readout`, `regionSelfAttention`, `textPointer`, `textSharpening`, `auxiliaryLossWeight` and
+    /// `mlpLayers` change those.
     static func makeFusion(_ config: ImageTextModelConfig, visualDim: Int, textDim: Int, grid: RegionGrid, classes: Int) -> any FusionModel {
         let width = config.width, heads = config.heads ?? 8
         let mlp = { (layers: Int) in [Int](repeating: 4 * width, count: config.mlpLayers ?? layers) }
@@ -93,14 +94,14 @@ public final class ImageTextModel: Module {
         case .crossAttention:
             return CrossAttentionFusion(visualDim: visualDim, textDim: textDim, width: width, heads: heads, layers: config.layers ?? 1,
                                         kind: .crossAttention(.shared), dropout: 0, hidden: mlp(1), classes: classes,
-                                        readout: config.readout ?? .bothStreams)
+                                        readout: config.readout ?? .bothStreams, auxiliaryClassifier: config.auxiliaryLossWeight != nil)
         case .coAttention:
             return CrossAttentionFusion(visualDim: visualDim, textDim: textDim, width: width, heads: heads, layers: config.layers ?? 2,
                                         kind: .coTransformer(feedForwardDim: 2 * width, regionGrid: config.regionSelfAttention == true ? grid : nil,
                                                              textPointer: config.textPointer == true ? TextPointerBias(grid: grid) : nil,
                                                              textSharpening: config.textSharpening ?? 1),
                                         dropout: 0, hidden: mlp(1), classes: classes,
-                                        readout: config.readout ?? .bothStreams)
+                                        readout: config.readout ?? .bothStreams, auxiliaryClassifier: config.auxiliaryLossWeight != nil)
         case .dualEncoder:
             return DualEncoder(visualDim: visualDim, textDim: textDim, width: width)
         }
@@ -146,6 +147,13 @@ public final class ImageTextModel: Module {
 
     /// Label logits [B, labels] (classify) or match logits [B, 2] (match; the dual encoder gives [B, 1] scores).
     public func callAsFunction(_ batch: ImageTextBatch) throws -> Tensor { try fusion(try fusionBatch(batch)) }
+
+    /// The logits with the auxiliary classifier's (`ImageTextModelConfig.auxiliaryLossWeight`; nil without one).
+    public func trainingLogits(_ batch: ImageTextBatch) throws -> (logits: Tensor, auxiliary: Tensor?) {
+        let fused = try fusionBatch(batch)
+        guard let attention = fusion as? CrossAttentionFusion else { return (try fusion(fused), nil) }
+        return try attention.trainingLogits(fused)
+    }
 
     /// One match score per pair [B].
     public func scores(_ fused: FusionBatch) throws -> Tensor {

@@ -68,6 +68,10 @@ public struct ImageTextModelConfig: Codable, Equatable, Sendable {
     /// Factor on the co-attention text's attention scores over the regions (nil: 1, PyTorch's 1/√(head width)):
     /// a sharper softmax, so the text learns to pick out the named object in fewer steps.
     public var textSharpening: Float?
+    /// Weight of the auxiliary classifier's loss (nil: no auxiliary classifier): with the text readout, a second
+    /// classifier over both streams' pooled features adds its cross-entropy × this weight to the training loss
+    /// (`CrossAttentionFusion.auxiliaryClassifier`); predictions use the main classifier alone.
+    public var auxiliaryLossWeight: Float?
     /// Hidden layers of the classifier MLP, each 4 × width (nil: 2 for concat and grid-MLP, 1 for the attention fusions).
     public var mlpLayers: Int?
     /// Side of the square images the small CNN reads (images are resized to it).
@@ -85,7 +89,7 @@ public struct ImageTextModelConfig: Codable, Equatable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case task, fusion, imageEncoder = "image_encoder", textEncoder = "text_encoder", finetuneEncoders = "finetune_encoders"
-        case width, heads, layers, readout, regionSelfAttention = "region_self_attention", textPointer = "text_pointer", textSharpening = "text_sharpening", mlpLayers = "mlp_layers", imageSize = "image_size", maxTokens = "max_tokens", labels, vocabulary
+        case width, heads, layers, readout, regionSelfAttention = "region_self_attention", textPointer = "text_pointer", textSharpening = "text_sharpening", auxiliaryLossWeight = "auxiliary_loss_weight", mlpLayers = "mlp_layers", imageSize = "image_size", maxTokens = "max_tokens", labels, vocabulary
     }
 
     /// Throws `ImageTextError.invalidConfig` for combinations that cannot work.
@@ -126,6 +130,16 @@ public struct ImageTextModelConfig: Codable, Equatable, Sendable {
             }
             guard textSharpening > 0 && textSharpening.isFinite else {
                 throw ImageTextError.invalidConfig("text sharpening must be a positive number (1: none), found \(textSharpening)")
+            }
+        }
+        if let auxiliaryLossWeight {
+            guard task == .classify && (fusion == .crossAttention || fusion == .coAttention) && (readout ?? .bothStreams) == .text else {
+                throw ImageTextError.invalidConfig(
+                    "an auxiliary classifier applies to classification with the cross-attention or co-attention fusion and the text readout, "
+                        + "found \(task.rawValue) with \(fusion.rawValue) and the \((readout ?? .bothStreams).rawValue) readout; set --readout text or remove it")
+            }
+            guard auxiliaryLossWeight > 0 && auxiliaryLossWeight.isFinite else {
+                throw ImageTextError.invalidConfig("the auxiliary loss weight must be a positive number, found \(auxiliaryLossWeight)")
             }
         }
         if let mlpLayers, mlpLayers < 0 { throw ImageTextError.invalidConfig("MLP layers must be 0 or more, found \(mlpLayers)") }

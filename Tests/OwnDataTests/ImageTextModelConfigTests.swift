@@ -110,6 +110,41 @@ final class ImageTextModelConfigTests: XCTestCase {
         }
     }
 
+    func testTheAuxiliaryLossWeightRoundTripsBuildsTheClassifierAndIsRefusedWhereItCannotApply() throws {
+        var config = config(.coAttention)
+        config.readout = .text
+        config.auxiliaryLossWeight = 0.5
+        let data = try JSONEncoder().encode(config)
+        XCTAssertTrue(String(decoding: data, as: UTF8.self).contains("\"auxiliary_loss_weight\":0.5"))
+        let decoded = try JSONDecoder().decode(ImageTextModelConfig.self, from: data)
+        XCTAssertEqual(decoded, config)
+        XCTAssertNotNil(try XCTUnwrap(try ImageTextModel(config: decoded).fusion as? CrossAttentionFusion).auxiliaryClassifier)
+        var plain = self.config(.coAttention)
+        plain.readout = .text
+        XCTAssertNil(try XCTUnwrap(try ImageTextModel(config: plain).fusion as? CrossAttentionFusion).auxiliaryClassifier)
+        let refusals: [(ImageTextModelConfig.Task, ImageTextModelConfig.Fusion, CrossAttentionFusion.Readout?, String)] = [
+            (.classify, .coAttention, nil, "found classify with co-attention and the both-streams readout"),
+            (.classify, .coAttention, .bothStreams, "found classify with co-attention and the both-streams readout"),
+            (.classify, .concat, nil, "found classify with concat and the both-streams readout"),
+            (.match, .crossAttention, .text, "found match with cross-attention and the text readout"),
+        ]
+        for (task, fusion, readout, found) in refusals {
+            var wrong = self.config(fusion)
+            (wrong.task, wrong.readout, wrong.auxiliaryLossWeight) = (task, readout, 1)
+            XCTAssertThrowsError(try wrong.validate()) {
+                XCTAssertEqual($0 as? ImageTextError, .invalidConfig(
+                    "an auxiliary classifier applies to classification with the cross-attention or co-attention fusion and the text "
+                        + "readout, \(found); set --readout text or remove it"))
+            }
+        }
+        for weight: Float in [0, -1, .infinity] {
+            config.auxiliaryLossWeight = weight
+            XCTAssertThrowsError(try config.validate()) {
+                XCTAssertEqual($0 as? ImageTextError, .invalidConfig("the auxiliary loss weight must be a positive number, found \(weight)"))
+            }
+        }
+    }
+
     func testAReadoutForAFusionWithoutCrossModalLayersIsRefused() {
         for fusion in [ImageTextModelConfig.Fusion.concat, .gridMLP] {
             var config = config(fusion)

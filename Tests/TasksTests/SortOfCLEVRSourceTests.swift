@@ -63,7 +63,7 @@ final class SortOfCLEVRSourceTests: XCTestCase {
         }
     }
 
-    func testTheReadoutRegionSelfAttentionTextPointerAndSharpeningReachTheirModelsOnly() throws {
+    func testTheReadoutRegionSelfAttentionTextPointerSharpeningAndAuxiliaryLossReachTheirModelsOnly() throws {
         XCTAssertEqual(SortOfCLEVRSource.model(.coAttention).readout, .text)
         XCTAssertEqual(SortOfCLEVRSource.model(.crossAttention).readout, .bothStreams)
         for fusion in [ImageTextModelConfig.Fusion.crossAttention, .coAttention] {
@@ -79,6 +79,11 @@ final class SortOfCLEVRSourceTests: XCTestCase {
         XCTAssertNil(SortOfCLEVRSource.model(.coAttention).textSharpening)
         XCTAssertEqual(SortOfCLEVRSource.model(.coAttention, textSharpening: 4).textSharpening, 4)
         XCTAssertNil(SortOfCLEVRSource.model(.crossAttention, textSharpening: 4).textSharpening)
+        XCTAssertNil(SortOfCLEVRSource.model(.coAttention).auxiliaryLossWeight)
+        XCTAssertEqual(SortOfCLEVRSource.model(.coAttention, auxiliaryLossWeight: 1).auxiliaryLossWeight, 1)
+        XCTAssertEqual(SortOfCLEVRSource.model(.crossAttention, readout: .text, auxiliaryLossWeight: 1).auxiliaryLossWeight, 1)
+        XCTAssertNil(SortOfCLEVRSource.model(.crossAttention, auxiliaryLossWeight: 1).auxiliaryLossWeight, "both streams read already")
+        XCTAssertNil(SortOfCLEVRSource.model(.concat, auxiliaryLossWeight: 1).auxiliaryLossWeight)
         let earlier = SortOfCLEVRSource.earlierCoAttention
         XCTAssertEqual(earlier.readout, .bothStreams)
         XCTAssertNil(earlier.regionSelfAttention)
