@@ -18,12 +18,15 @@ deps:
 	  fi; \
 	fi
 
-## The binding task (seconds), then a shortened Sort-of-CLEVR reproduction from pixels (a few minutes on 2 cores).
+## The binding task (seconds), then a shortened Sort-of-CLEVR reproduction from pixels (a few minutes on 2 cores),
+## data parallel on DEMO_RANKS single-threaded ranks under Open MPI's mpirun (the README's figures: 2 ranks).
+DEMO_RANKS ?= 2
 demo: deps
 	$(SWIFT) build -c release --product crossmodal
 	$$($(SWIFT) build -c release --show-bin-path)/crossmodal demo
 	rm -rf runs/sort-of-clevr-demo  # each demo is a fresh run (reproduce refuses to overwrite checkpoints)
-	$$($(SWIFT) build -c release --show-bin-path)/crossmodal sort-of-clevr reproduce --quick --out runs/sort-of-clevr-demo
+	mpirun $$([ "$$(id -u)" = 0 ] && echo --allow-run-as-root) --oversubscribe -np $(DEMO_RANKS) \
+	  $$($(SWIFT) build -c release --show-bin-path)/crossmodal sort-of-clevr reproduce --quick --out runs/sort-of-clevr-demo
 
 ## Builds and runs every test (no Python needed: fixtures are committed; the pretrained models are fetched).
 test: deps models

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CrossModal
+import Distributed
 import Foundation
 import OwnData
 import Tasks
@@ -18,7 +19,8 @@ struct SortOfCLEVRReproduceCommand: ParsableCommand {
             to --out. Budget: 15,000 steps per model at peak learning rate 7e-4; `--quick` is the `make demo` budget: \
             the pooled-concat baseline and the co-attention stack, 4,000 steps each at learning rate 1e-3 with the \
             cosine ending at 4e-4 instead of 0, the co-attention model with its auxiliary classifier, evaluated every \
-            1,000 steps.
+            1,000 steps. Under `mpirun -np N` each model trains data parallel, every rank on its share of each batch \
+            (`make demo` starts 2 ranks); rank 0 prints and writes.
             """)
 
     @Option(parsing: .upToNextOption, help: "Models to train (default: concat, grid-mlp, cross-attention, co-attention; with --quick: concat, co-attention).")
@@ -84,8 +86,12 @@ struct SortOfCLEVRReproduceCommand: ParsableCommand {
         }
         let (train, test) = try manifests()
         let weight = auxiliaryLossWeight ?? (quick ? 1 : 0), auxiliaryWeight: Float? = weight == 0 ? nil : weight
-        print("Sort-of-CLEVR: \(Set(train.entries.map(\.imageURL)).count) training images, \(Set(test.entries.map(\.imageURL)).count) "
-              + "test images, \(training.steps) steps of \(imagesPerStep) images × \(questionsPerImage) questions per model")
+        let root = Communicator.world.isRoot  // under mpirun, rank 0 reports
+        if root {
+            print("Sort-of-CLEVR: \(Set(train.entries.map(\.imageURL)).count) training images, \(Set(test.entries.map(\.imageURL)).count) "
+                  + "test images, \(training.steps) steps of \(imagesPerStep) images × \(questionsPerImage) questions per model"
+                  + (Communicator.world.size > 1 ? ", data parallel over \(Communicator.world.size) ranks" : ""))
+        }
         let records = try options.compare(
             !models.isEmpty ? models : quick ? [.concat, .coAttention] : SortOfCLEVRSource.fusions,
             model: { SortOfCLEVRSource.model($0, textEncoder: textEncoder, width: options.width, readout: readout,
@@ -94,6 +100,7 @@ struct SortOfCLEVRReproduceCommand: ParsableCommand {
             configure: { ($0.textsPerImage, $0.labelOrder) = (questionsPerImage, SortOfCLEVRSource.labels) },
             train: train, test: test, out: out, curves: SortOfCLEVRReport.curves, shown: ["group:relational", "group:non-relational"],
             candidates: test.entries.filter { $0.group?.hasPrefix("relational/") ?? false })
+        guard root else { return }
         print("\n" + SortOfCLEVRReport.table(records))
         print("\nwrote results.json, curves and heatmaps to \(out.path); one model bundle per model in \(out.path)/<model>/")
     }

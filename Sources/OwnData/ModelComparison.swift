@@ -1,3 +1,4 @@
+import Distributed
 import Foundation
 import Imaging
 import Training
@@ -38,17 +39,20 @@ public enum ModelComparison {
 
     /// Trains each of `runs` (name, run) on `train`, evaluating on `val`, in `out/<name>/`; `starting` gets each
     /// name first, and after each model `finished` gets its record and result, then `results.json` and the curves of `curves` are rewritten, so a
-    /// comparison stopped half-way keeps what it has.
+    /// comparison stopped half-way keeps what it has. Under `mpirun` every rank trains each model on its share of the
+    /// batch (`ImageTextRun`), and rank 0 alone reports and writes: the other ranks return no records.
     public static func run(_ runs: [(name: String, run: ImageTextRun)], train: Manifest, val: Manifest, out: URL,
                            existing: RunDirectory.Existing, curves: [Curve], log: @escaping (String) -> Void,
                            starting: (String) -> Void = { _ in }, finished: (Record, ImageTextRun.Result) throws -> Void) throws -> [Record] {
+        let root = Communicator.world.isRoot
         var records: [Record] = []
         for (name, run) in runs {
-            starting(name)
+            if root { starting(name) }
             var run = run
             let directory = out.appendingPathComponent(name)
             run.training.outputDir = directory.path
             let result = try run.run(train: train, val: val, existing: existing, log: log)
+            guard root else { continue }
             let record = Record(result, name: name, directory: directory)
             records.append(record)
             try finished(record, result)

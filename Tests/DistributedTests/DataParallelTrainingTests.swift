@@ -110,6 +110,34 @@ final class DataParallelTrainingTests: XCTestCase {
         }
     }
 
+    /// `sort-of-clevr reproduce --quick` (what `make demo` starts on 2 ranks): co-attention with its auxiliary
+    /// classifier logs the one-process losses under mpirun (to 1e-4 over 6 steps), and rank 0 alone prints the
+    /// table and writes the results. Weights are not compared: on flat-coloured scenes max pooling ties exactly
+    /// until rounding breaks them differently in a batch and its halves (see the textured test above).
+    func testSortOfCLEVRQuickReproductionOnTwoRanksLogsTheOneProcessLossesAndReportsOnce() throws {
+        let data = try QuadrantData(images: 1)  // a scratch directory
+        defer { data.remove() }
+        let generated = try run([try executable(), "sort-of-clevr", "generate", "--train", "24", "--test", "2", "--out", data.url("soc").path])
+        XCTAssertEqual(generated.status, 0, generated.output)
+        func reproduce(_ out: String) throws -> [String] {
+            [try executable(), "sort-of-clevr", "reproduce", "--quick", "--models", "co-attention", "--data", data.url("soc").path,
+             "--steps", "6", "--images-per-step", "8", "--eval-every", "0", "--heatmaps", "1", "--out", data.url(out).path]
+        }
+        let alone = try run(try reproduce("one"))
+        XCTAssertEqual(alone.status, 0, alone.output)
+        let together = try run([mpirun, "--allow-run-as-root", "--oversubscribe", "-np", "2"] + (try reproduce("two")))
+        XCTAssertEqual(together.status, 0, together.output)
+        let (a, b) = (MetricsLog.read(data.url("one/co-attention/metrics.jsonl")), MetricsLog.read(data.url("two/co-attention/metrics.jsonl")))
+        XCTAssertEqual(a.map(\.step), Array(1...6))
+        XCTAssertEqual(b.map(\.step), a.map(\.step), "rank 0 alone writes the metrics")
+        for (x, y) in zip(a, b) { XCTAssertEqual(y.loss, x.loss, accuracy: 1e-4 * abs(x.loss), "step \(x.step)") }
+        XCTAssertEqual(together.output.components(separatedBy: "model              relational").count - 1, 1, together.output)
+        XCTAssertTrue(together.output.contains("data parallel over 2 ranks"), together.output)
+        let results = try JSONSerialization.jsonObject(with: Data(contentsOf: data.url("two/results.json"))) as? [[String: Any]]
+        XCTAssertEqual(results?.map { $0["model"] as? String }, ["co-attention"])
+        XCTAssertTrue(try FileManager.default.contentsOfDirectory(atPath: data.url("two").path).contains { $0.hasPrefix("attention-co-attention") })
+    }
+
     /// A batch with fewer images than ranks leaves a rank without work: refused with the fix, on every rank.
     func testABatchSmallerThanTheRanksIsRefused() throws {
         let data = try QuadrantData(images: 12)
