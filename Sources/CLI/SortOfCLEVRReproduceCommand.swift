@@ -60,6 +60,9 @@ struct SortOfCLEVRReproduceCommand: ParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Let the co-attention model's regions attend to each other, with a bias by their distance on the grid (see docs/SORT_OF_CLEVR_GROUNDING.md).")
     var regionSelfAttention = true
 
+    @Flag(help: "Let the reference cross-attention model's regions attend to each other once, with a bias by their distance on the grid, before its shared cross-attention layer (see docs/SORT_OF_CLEVR_GROUNDING.md).")
+    var referenceRegionSelfAttention = false
+
     @Flag(inversion: .prefixedNo, help: "Bias the co-attention model's second look at the regions by where its first landed: near, far, and away from the regions it looked at (see docs/SORT_OF_CLEVR_GROUNDING.md).")
     var textPointer = true
 
@@ -95,7 +98,8 @@ struct SortOfCLEVRReproduceCommand: ParsableCommand {
         let records = try options.compare(
             !models.isEmpty ? models : quick ? [.concat, .coAttention] : SortOfCLEVRSource.fusions,
             model: { SortOfCLEVRSource.model($0, textEncoder: textEncoder, width: options.width, readout: readout,
-                                                       regionSelfAttention: regionSelfAttention, textPointer: textPointer,
+                                                       regionSelfAttention: regionSelfAttention,
+                                                       referenceRegionSelfAttention: referenceRegionSelfAttention, textPointer: textPointer,
                                                        textSharpening: textSharpening, auxiliaryLossWeight: auxiliaryWeight) }, training: training,
             configure: { ($0.textsPerImage, $0.labelOrder) = (questionsPerImage, SortOfCLEVRSource.labels) },
             train: train, test: test, out: out, curves: SortOfCLEVRReport.curves, shown: ["group:relational", "group:non-relational"],

@@ -79,7 +79,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "What the cross-attention and co-attention classifiers read: both-streams (pooled regions ‖ pooled text, the default) or text (the text stream alone, as LXMERT answers).")
     var readout: CrossAttentionFusion.Readout?
 
-    @Flag(help: "Co-attention: let the regions attend to each other, with a bias by their distance on the grid.")
+    @Flag(help: "Let the regions attend to each other, with a bias by their distance on the grid: inside every co-attention layer, or once before the cross-attention layer.")
     var regionSelfAttention = false
 
     @Flag(help: "Co-attention: bias the text's attention in each layer after the first by where it looked in the layer before (near, far, and away from the regions it looked at).")

@@ -21,12 +21,15 @@ public final class CoAttentionEncoder: Module {
     /// Biases each co-transformer layer's text attention after the first by where the text looked in the one
     /// before (`TextPointerBias`).
     public let textPointer: TextPointerBias?
+    /// Lets the regions attend to each other before the first plain cross-attention layer (`.crossAttention`
+    /// with a region grid).
+    public let regionSelfAttention: RegionSelfAttention?
 
     public init(width: Int, heads: Int, layers: Int, kind: CrossAttentionFusion.LayerKind, dropout: Float) {
         precondition(layers >= 1, "CoAttentionEncoder: needs at least one layer, got \(layers)")
         stack = (0..<layers).map { _ -> any CrossModalLayer in
             switch kind {
-            case let .crossAttention(weights):
+            case let .crossAttention(weights, _):
                 CrossModalAttention(hiddenDim: width, heads: heads, dropout: dropout, weights: weights)
             case let .coAttention(ffn):
                 CoAttentionLayer(width: width, heads: heads, feedForwardDim: ffn, dropout: dropout)
@@ -36,7 +39,13 @@ public final class CoAttentionEncoder: Module {
             }
         }
         if case let .coTransformer(_, _, pointer, _) = kind { textPointer = pointer } else { textPointer = nil }
+        if case let .crossAttention(_, grid?) = kind {
+            regionSelfAttention = RegionSelfAttention(width: width, heads: heads, grid: grid, dropout: dropout)
+        } else {
+            regionSelfAttention = nil
+        }
         super.init()
+        if let regionSelfAttention { register(module: "region_self_attention", regionSelfAttention) }
         let children = Module()
         for (i, layer) in stack.enumerated() { children.register(module: String(i), layer) }
         register(module: "layers", children)
@@ -48,6 +57,7 @@ public final class CoAttentionEncoder: Module {
         visual: Tensor, text: Tensor, visualPaddingMask: Mask?, textPaddingMask: Mask?, returnWeights: Bool,
         perHead: Bool = false
     ) -> CrossModalAttentionOutput {
+        let visual = regionSelfAttention.map { $0(visual, paddingMask: visualPaddingMask) } ?? visual
         var out = CrossModalAttentionOutput(visual: visual, text: text, visualToTextWeights: nil, textToVisualWeights: nil)
         for (i, layer) in stack.enumerated() {
             let last = i == stack.count - 1
@@ -72,7 +82,7 @@ public final class CoAttentionEncoder: Module {
     public func callAsFunction(
         visual: Tensor, packedText: Tensor, textLayout: PackedLayout, visualPaddingMask: Mask?
     ) -> (visual: Tensor, text: Tensor) {
-        var out = (visual: visual, text: packedText)
+        var out = (visual: regionSelfAttention.map { $0(visual, paddingMask: visualPaddingMask) } ?? visual, text: packedText)
         for layer in stack {
             guard let m = layer as? CrossModalAttention else {
                 preconditionFailure("CoAttentionEncoder: co-attention layers need padded text (check acceptsPackedText)")

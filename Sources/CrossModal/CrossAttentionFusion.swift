@@ -17,8 +17,10 @@ public final class CrossAttentionFusion: Module, FusionModel {
 
     /// What each of the stacked layers is.
     public enum LayerKind: Sendable, Equatable {
-        /// `CrossModalAttention` with shared or per-direction weights.
-        case crossAttention(CrossModalAttention.Weights)
+        /// `CrossModalAttention` with shared or per-direction weights; with a region grid, the regions first attend
+        /// to each other once (`RegionSelfAttention`), so that each region carries what is near and far from it
+        /// into the cross-modal layers.
+        case crossAttention(CrossModalAttention.Weights, regionGrid: RegionGrid? = nil)
         /// LXMERT-style `CoAttentionLayer` (cross, self, feed-forward) with this feed-forward width.
         case coAttention(feedForwardDim: Int)
         /// ViLBERT-style `CoTransformerLayer` (each stream: cross-attention then feed-forward) with this

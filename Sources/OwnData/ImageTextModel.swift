@@ -93,7 +93,8 @@ public final class ImageTextModel: Module {
             return GridConcatFusion(visualDim: visualDim, textDim: textDim, regions: grid.count, width: width, hidden: mlp(2), classes: classes)
         case .crossAttention:
             return CrossAttentionFusion(visualDim: visualDim, textDim: textDim, width: width, heads: heads, layers: config.layers ?? 1,
-                                        kind: .crossAttention(.shared), dropout: 0, hidden: mlp(1), classes: classes,
+                                        kind: .crossAttention(.shared, regionGrid: config.regionSelfAttention == true ? grid : nil),
+                                        dropout: 0, hidden: mlp(1), classes: classes,
                                         readout: config.readout ?? .bothStreams, auxiliaryClassifier: config.auxiliaryLossWeight != nil)
         case .coAttention:
             return CrossAttentionFusion(visualDim: visualDim, textDim: textDim, width: width, heads: heads, layers: config.layers ?? 2,

@@ -59,8 +59,8 @@ public struct ImageTextModelConfig: Codable, Equatable, Sendable {
     public var layers: Int?
     /// What the cross-attention and co-attention classifiers read (nil: both streams' pooled features).
     public var readout: CrossAttentionFusion.Readout?
-    /// Whether the co-attention layers also let the regions attend to each other with a bias by their distance
-    /// on the grid (`RegionSelfAttention`; nil: no).
+    /// Whether the regions also attend to each other with a bias by their distance on the grid
+    /// (`RegionSelfAttention`; nil: no): inside every co-attention layer, or once before the cross-attention layer.
     public var regionSelfAttention: Bool?
     /// Whether each co-attention layer after the first biases the text's attention by where it looked in the
     /// layer before (`TextPointerBias`; nil: no).
@@ -111,9 +111,10 @@ public struct ImageTextModelConfig: Codable, Equatable, Sendable {
             throw ImageTextError.invalidConfig(
                 "a readout applies to the cross-attention and co-attention fusions only, found it set for \(fusion.rawValue); remove it")
         }
-        if regionSelfAttention == true && fusion != .coAttention {
+        if regionSelfAttention == true && fusion != .coAttention && fusion != .crossAttention {
             throw ImageTextError.invalidConfig(
-                "region self-attention is a part of the co-attention layers, found it set for \(fusion.rawValue); use --fusion co-attention or remove it")
+                "region self-attention applies to the cross-attention and co-attention fusions only, found it set for \(fusion.rawValue); "
+                    + "use --fusion cross-attention or co-attention, or remove it")
         }
         if textPointer == true && fusion != .coAttention {
             throw ImageTextError.invalidConfig(

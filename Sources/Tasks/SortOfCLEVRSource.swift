@@ -48,7 +48,8 @@ public enum SortOfCLEVRSource {
     /// encoder or frozen MiniLM, `width` wide, answering with `labels`. The attention models' classifiers read
     /// `readout` (nil: the question's stream alone for co-attention, both streams for the reference
     /// cross-attention), with `regionSelfAttention` the co-attention layers let the regions attend to each
-    /// other, with `textPointer` the question's second look is biased by where its first landed, and
+    /// other (with `referenceRegionSelfAttention` the regions attend to each other once before the reference
+    /// cross-attention layer), with `textPointer` the question's second look is biased by where its first landed, and
     /// `textSharpening` multiplies the text's attention scores over the regions (an ablation, off by default), and
     /// `auxiliaryLossWeight` adds the loss of a second classifier over both streams to the text readout's (the
     /// quick schedule's): docs/SORT_OF_CLEVR_GROUNDING.md shows why co-attention grounds positions and solves
@@ -56,12 +57,13 @@ public enum SortOfCLEVRSource {
     /// auxiliary classifier and the quick schedule's floor under the learning rate.
     public static func model(_ fusion: ImageTextModelConfig.Fusion, textEncoder: ImageTextModelConfig.TextEncoder = .learned,
                              width: Int = 64, readout: CrossAttentionFusion.Readout? = nil,
-                             regionSelfAttention: Bool = true, textPointer: Bool = true,
+                             regionSelfAttention: Bool = true, referenceRegionSelfAttention: Bool = false, textPointer: Bool = true,
                              textSharpening: Float = 1, auxiliaryLossWeight: Float? = nil) -> ImageTextModelConfig {
         var config = ImageTextModelConfig(task: .classify, fusion: fusion, imageEncoder: .smallCNN, textEncoder: textEncoder)
         config.width = width
         if fusion == .crossAttention || fusion == .coAttention { config.readout = readout ?? (fusion == .coAttention ? .text : .bothStreams) }
         if fusion == .coAttention && regionSelfAttention { config.regionSelfAttention = true }
+        if fusion == .crossAttention && referenceRegionSelfAttention { config.regionSelfAttention = true }
         if fusion == .coAttention && textPointer { config.textPointer = true }
         if fusion == .coAttention && textSharpening != 1 { config.textSharpening = textSharpening }
         if config.readout == .text { config.auxiliaryLossWeight = auxiliaryLossWeight }

@@ -6,7 +6,8 @@ import XCTest
 
 /// `CrossAttentionFusion`'s readouts: `.text` classifies the text stream's masked mean alone, on the unpadded
 /// path as on the padded one, and the attention weights come with the same logits; its auxiliary classifier
-/// reads both streams pooled and changes nothing else.
+/// reads both streams pooled and changes nothing else; with a region grid, the plain cross-attention layer
+/// reads the regions after they attended to each other.
 final class CrossAttentionFusionTests: XCTestCase {
     private func batch() -> FusionBatch {
         var rng = RandomGenerator(seed: 21)
@@ -53,6 +54,40 @@ final class CrossAttentionFusionTests: XCTestCase {
             let pooled = concat([maskedMean(out.visual, paddingMask: nil), maskedMean(out.text, paddingMask: batch.textPaddingMask)], axis: 1)
             assertClose(try XCTUnwrap(auxiliary), try XCTUnwrap(model.auxiliaryClassifier)(pooled), rtol: 1e-5, atol: 1e-6, "auxiliary logits, \(kind)")
             XCTAssertNil(try plain.trainingLogits(batch).auxiliary)
+        }
+    }
+
+    func testARegionGridLetsTheRegionsAttendToEachOtherOnceBeforeTheCrossAttentionLayer() throws {
+        var rng = RandomGenerator(seed: 23)
+        let batch = FusionBatch(visual: Tensor.randn([3, 6, 6], using: &rng), text: Tensor.randn([3, 5, 5], using: &rng),
+                                textPaddingMask: .padding(lengths: [5, 2, 3], maxLength: 5))
+        let grid = RegionGrid(height: 2, width: 3)
+        Random.seed(9)
+        let plain = CrossAttentionFusion(visualDim: 6, textDim: 5, width: 8, heads: 4, kind: .crossAttention(.shared), dropout: 0,
+                                         hidden: [12], classes: 3, readout: .text)
+        Random.seed(9)
+        let model = CrossAttentionFusion(visualDim: 6, textDim: 5, width: 8, heads: 4, kind: .crossAttention(.shared, regionGrid: grid),
+                                         dropout: 0, hidden: [12], classes: 3, readout: .text)
+        let added = Set(model.stateDict().keys).subtracting(plain.stateDict().keys)
+        XCTAssertEqual(added, ["encoder.region_self_attention.attention.in_proj_weight", "encoder.region_self_attention.attention.in_proj_bias",
+                               "encoder.region_self_attention.attention.out_proj.weight", "encoder.region_self_attention.attention.out_proj.bias",
+                               "encoder.region_self_attention.norm.weight", "encoder.region_self_attention.norm.bias"])
+        for (key, tensor) in plain.stateDict() where !key.hasPrefix("classifier.") {
+            XCTAssertEqual(model.stateDict()[key]?.scalars, tensor.scalars, "\(key): built after the layers, it leaves their numbers as they were")
+        }
+        let regionSelfAttention = try XCTUnwrap(model.encoder.regionSelfAttention)
+        XCTAssertEqual(regionSelfAttention.grid, grid)
+        let layer = try XCTUnwrap(model.encoder.namedModules().first { $0.key == "layers.0" }?.module as? CrossModalAttention)
+        let expected = layer(visual: regionSelfAttention(model.visualProjector(batch.visual)), text: model.textProjector(batch.text),
+                             visualPaddingMask: nil, textPaddingMask: batch.textPaddingMask, returnWeights: false, perHead: false)
+        let out = try model.encode(batch)
+        assertClose(out.visual, expected.visual, rtol: 1e-5, atol: 1e-6, "visual stream")
+        assertClose(out.text, expected.text, rtol: 1e-5, atol: 1e-6, "text stream")
+        assertClose(try model.joint(batch), maskedMean(out.text, paddingMask: batch.textPaddingMask), rtol: 1e-5, atol: 1e-5,
+                    "the unpadded path applies it too")
+        let (_, grads) = try valueAndGrad(model) { m in crossEntropy(try m(batch), targets: [0, 2, 1]) }
+        for key in added {
+            XCTAssertGreaterThan(try XCTUnwrap(grads[key]).scalars.map(abs).max() ?? 0, 0, "\(key) learns")
         }
     }
 

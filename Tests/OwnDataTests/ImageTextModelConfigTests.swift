@@ -37,7 +37,7 @@ final class ImageTextModelConfigTests: XCTestCase {
         }
     }
 
-    func testRegionSelfAttentionBuildsOnTheRegionGridOfTheCoAttentionModelOnly() throws {
+    func testRegionSelfAttentionBuildsOnTheRegionGridOfTheAttentionModelsOnly() throws {
         var config = config(.coAttention)
         config.regionSelfAttention = true
         let decoded = try JSONDecoder().decode(ImageTextModelConfig.self, from: JSONEncoder().encode(config))
@@ -50,9 +50,16 @@ final class ImageTextModelConfigTests: XCTestCase {
             .stateDict().keys.first { $0.contains("region_self_attention") })
         var cross = self.config(.crossAttention)
         cross.regionSelfAttention = true
-        XCTAssertThrowsError(try cross.validate()) {
+        let crossModel = try ImageTextModel(config: cross)
+        let encoder = try XCTUnwrap(crossModel.fusion as? CrossAttentionFusion).encoder
+        XCTAssertEqual(encoder.regionSelfAttention?.grid, RegionGrid(height: crossModel.grid.height, width: crossModel.grid.width),
+                       "the cross-attention model's regions attend to each other once, before its layer")
+        var concat = self.config(.concat)
+        concat.regionSelfAttention = true
+        XCTAssertThrowsError(try concat.validate()) {
             XCTAssertEqual($0 as? ImageTextError, .invalidConfig(
-                "region self-attention is a part of the co-attention layers, found it set for cross-attention; use --fusion co-attention or remove it"))
+                "region self-attention applies to the cross-attention and co-attention fusions only, found it set for concat; "
+                    + "use --fusion cross-attention or co-attention, or remove it"))
         }
     }
 

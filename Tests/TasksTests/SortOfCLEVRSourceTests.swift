@@ -73,6 +73,8 @@ final class SortOfCLEVRSourceTests: XCTestCase {
         XCTAssertEqual(SortOfCLEVRSource.model(.coAttention).regionSelfAttention, true)
         XCTAssertNil(SortOfCLEVRSource.model(.coAttention, regionSelfAttention: false).regionSelfAttention)
         XCTAssertNil(SortOfCLEVRSource.model(.crossAttention).regionSelfAttention)
+        XCTAssertEqual(SortOfCLEVRSource.model(.crossAttention, referenceRegionSelfAttention: true).regionSelfAttention, true)
+        XCTAssertNil(SortOfCLEVRSource.model(.coAttention, regionSelfAttention: false, referenceRegionSelfAttention: true).regionSelfAttention)
         XCTAssertEqual(SortOfCLEVRSource.model(.coAttention).textPointer, true)
         XCTAssertNil(SortOfCLEVRSource.model(.coAttention, textPointer: false).textPointer)
         XCTAssertNil(SortOfCLEVRSource.model(.crossAttention).textPointer)
