@@ -57,8 +57,7 @@ public final class CoAttentionEncoder: Module {
         visual: Tensor, text: Tensor, visualPaddingMask: Mask?, textPaddingMask: Mask?, returnWeights: Bool,
         perHead: Bool = false
     ) -> CrossModalAttentionOutput {
-        let visual = regionSelfAttention.map { $0(visual, paddingMask: visualPaddingMask) } ?? visual
-        var out = CrossModalAttentionOutput(visual: visual, text: text, visualToTextWeights: nil, textToVisualWeights: nil)
+        var out = CrossModalAttentionOutput(visual: regions(visual, visualPaddingMask), text: text, visualToTextWeights: nil, textToVisualWeights: nil)
         for (i, layer) in stack.enumerated() {
             let last = i == stack.count - 1
             if let textPointer, let coTransformer = layer as? CoTransformerLayer {
@@ -74,6 +73,11 @@ public final class CoAttentionEncoder: Module {
         return out
     }
 
+    /// The regions the first layer reads: after they attended to each other, with a region self-attention.
+    private func regions(_ visual: Tensor, _ paddingMask: Mask?) -> Tensor {
+        regionSelfAttention.map { $0(visual, paddingMask: paddingMask) } ?? visual
+    }
+
     /// True when every layer is plain cross-attention, which can run on packed text.
     public var acceptsPackedText: Bool { stack.allSatisfy { $0 is CrossModalAttention } }
 
@@ -82,7 +86,7 @@ public final class CoAttentionEncoder: Module {
     public func callAsFunction(
         visual: Tensor, packedText: Tensor, textLayout: PackedLayout, visualPaddingMask: Mask?
     ) -> (visual: Tensor, text: Tensor) {
-        var out = (visual: regionSelfAttention.map { $0(visual, paddingMask: visualPaddingMask) } ?? visual, text: packedText)
+        var out = (visual: regions(visual, visualPaddingMask), text: packedText)
         for layer in stack {
             guard let m = layer as? CrossModalAttention else {
                 preconditionFailure("CoAttentionEncoder: co-attention layers need padded text (check acceptsPackedText)")
